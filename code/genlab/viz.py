@@ -175,6 +175,7 @@ def animate(
             draw(ax, frames[i])
         if titles is not None:
             ax.set_title(titles[i])
+        fig.tight_layout()
 
     anim = animation.FuncAnimation(fig, update, frames=len(frames), interval=interval)
     with matplotlib.rc_context({"savefig.dpi": dpi}):  # frames are saved at savefig.dpi

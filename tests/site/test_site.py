@@ -24,7 +24,7 @@ FLAGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-SKIP = {"genindex.html", "search.html"}
+SKIP = {"genindex.html", "search.html", "index.html"}  # index.html only redirects to the intro
 PAGES = (
     sorted(p for p in HTML.rglob("*.html") if p.name not in SKIP and "_static" not in p.parts)
     if HTML.is_dir()
