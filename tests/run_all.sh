@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
-export GENLAB_OFFLINE=1 MPLBACKEND=Agg PYTHONHASHSEED=0
+# (no MPLBACKEND here: the notebooks need the inline backend, and tests/conftest.py sets Agg for the unit tests)
+export GENLAB_OFFLINE=1 PYTHONHASHSEED=0
 declare -a SUMMARY=()
 START_ALL=$(date +%s)
 
