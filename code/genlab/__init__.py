@@ -8,7 +8,10 @@ version from here. The modules, one concept each:
 - ``genlab.train``        the one small training loop every chapter uses
 - ``genlab.checkpoints``  save/load pretrained weights with their metadata
 - ``genlab.recipes``      ``python -m genlab.recipes NAME`` retrains a checkpoint
+- ``genlab.book``         numbers glued from code into the book's prose
+- ``genlab.neuron``       one neuron in NumPy (chapter 1); ``genlab.gradcheck``: numerical gradients
 - ``genlab.data``         datasets (MNIST offline/online, the shapes world)
+- ``genlab.models``       the networks (the judge CNN, GANs, VAEs, UNet, ...)
 - ``genlab.eval``         the judges and metrics
 """
 

@@ -28,6 +28,29 @@ def recipe(name: str) -> Callable[[Callable[[], dict]], Callable[[], dict]]:
     return register
 
 
+@recipe("mnist_judge")
+def mnist_judge() -> dict:
+    """Chapter 2's small CNN, trained as the MNIST judge on whatever ``load_mnist`` gives."""
+    import time
+
+    from genlab import checkpoints, config
+    from genlab.eval import mnist as judge_eval
+
+    start = time.perf_counter()
+    config.seed_everything(judge_eval.JUDGE_CONFIG["seed"])
+    model, history = judge_eval.train_judge(device=config.device())
+    metrics = judge_eval.measure_judge(model)
+    return checkpoints.save(
+        "mnist_judge",
+        model.state_dict(),
+        config_=judge_eval.JUDGE_CONFIG,
+        steps=history.steps,
+        wall_time_s=time.perf_counter() - start,
+        metrics=metrics,
+        device=config.device(),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: run the named recipe, or list the recipes."""
     parser = argparse.ArgumentParser(

