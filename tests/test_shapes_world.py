@@ -1,6 +1,5 @@
 """Tests of the shapes world (chapter 9): scenes, rendering, splits, captions, tokenizer, parser."""
 
-import time
 
 import numpy as np
 import pytest
@@ -96,19 +95,6 @@ def test_supersampling_antialiases_and_keeps_area():
         assert set(np.unique(naive)) <= {0.0, 1.0}  # naive drawing: all or nothing
         assert ((smooth > 0) & (smooth < 1)).sum() >= 8  # anti-aliased edge pixels
         assert smooth.sum() == pytest.approx(S.FILL[shape] * side**2, rel=0.02)
-
-
-def test_render_speed_at_least_2000_per_second():
-    scenes = S.sample_scenes(1000, seed=1, split="all")
-    best = 0.0
-    for _ in range(3):
-        start = time.perf_counter()
-        S.render_many(scenes, 32)
-        best = max(best, len(scenes) / (time.perf_counter() - start))
-    assert best >= 2000, f"{best:.0f} images/s"
-
-
-# ---------------------------------------------------------------- held-out splits
 
 
 def test_heldout_combinations_never_in_training():
