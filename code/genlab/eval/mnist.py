@@ -200,6 +200,26 @@ def class_coverage(images: torch.Tensor | np.ndarray) -> np.ndarray:
     return np.bincount(predictions, minlength=10) / max(len(predictions), 1)
 
 
+def sample_metrics(images: torch.Tensor | np.ndarray, seed: int) -> dict:
+    """How the judge scores a generator's samples (stored in each generative checkpoint's metadata).
+
+    FD to as many real digits, the floor for that many, their ratio (DESIGN §7),
+    the class coverage and its smallest share. ``seed`` is the seed the samples
+    were drawn with, recorded so that the numbers can be reproduced.
+    """
+    fd, floor = fd_to_real(images), fd_floor(len(images))
+    coverage = class_coverage(images)
+    return {
+        "eval_samples": len(images),
+        "eval_seed": seed,
+        "fd": round(fd, 3),
+        "fd_floor": round(floor, 3),
+        "fd_over_floor": round(fd / floor, 3),
+        "class_coverage": [round(float(c), 4) for c in coverage],
+        "min_class_share": round(float(coverage.min()), 4),
+    }
+
+
 def conditional_accuracy(
     images: torch.Tensor | np.ndarray, labels: torch.Tensor | np.ndarray
 ) -> float:

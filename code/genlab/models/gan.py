@@ -408,25 +408,14 @@ def measure_generator(generator: nn.Module, n: int = 2000, seed: int = 1234) -> 
     Measured on the CPU in float32 from the weights rounded to float16 as they are stored, so the
     loaded checkpoint gives the same numbers.
     """
-    from genlab import eval as judge_eval
+    from genlab.eval import mnist as judge_mnist
 
     generator = generator.cpu().eval()
     generator.load_state_dict({k: v.half().float() if v.is_floating_point() else v
                                for k, v in generator.state_dict().items()})
     images = sample(generator, n, seed=seed)
-    fd, floor = judge_eval.fd_to_real(images), judge_eval.fd_floor(n)
-    coverage = judge_eval.class_coverage(images)
-    extra = {}
+    metrics = judge_mnist.sample_metrics(images, seed)
     if getattr(generator, "n_classes", 0):
         labels = balanced_labels(n, generator.n_classes)
-        extra["conditional_accuracy"] = round(judge_eval.conditional_accuracy(images, labels), 4)
-    return {
-        "eval_samples": n,
-        "eval_seed": seed,
-        "fd": round(fd, 3),
-        "fd_floor": round(floor, 3),
-        "fd_over_floor": round(fd / floor, 3),
-        "class_coverage": [round(float(c), 4) for c in coverage],
-        "min_class_share": round(float(coverage.min()), 4),
-        **extra,
-    }
+        metrics["conditional_accuracy"] = round(judge_mnist.conditional_accuracy(images, labels), 4)
+    return metrics

@@ -346,29 +346,21 @@ def measure_vae(model: nn.Module, n: int = 2000, seed: int = 1234) -> dict:
     Measured on the CPU from the weights rounded to float16 as they are stored.
     Reconstruction errors are on the test split of ``load_mnist``, from the mean codes.
     """
-    from genlab import eval as judge_eval
     from genlab.data.mnist import load_mnist
+    from genlab.eval import mnist as judge_mnist
 
     model = model.cpu().eval()
     model.load_state_dict(
         {k: v.half().float() if v.is_floating_point() else v for k, v in model.state_dict().items()}
     )
     images = sample(model, n, seed=seed)
-    fd, floor = judge_eval.fd_to_real(images), judge_eval.fd_floor(n)
-    coverage = judge_eval.class_coverage(images)
     test_images, _ = load_mnist("test")
     errors = reconstruction_error(model, test_images)
     with torch.no_grad():
         torch.manual_seed(0)
         terms = elbo(model, test_images)
     return {
-        "eval_samples": n,
-        "eval_seed": seed,
-        "fd": round(fd, 3),
-        "fd_floor": round(floor, 3),
-        "fd_over_floor": round(fd / floor, 3),
-        "class_coverage": [round(float(c), 4) for c in coverage],
-        "min_class_share": round(float(coverage.min()), 4),
+        **judge_mnist.sample_metrics(images, seed),
         "test_recon_bce_nats_per_image": round(errors["bce_nats_per_image"], 3),
         "test_recon_mse_per_pixel": round(errors["mse_per_pixel"], 5),
         "test_neg_elbo_nats_per_image": round(terms.loss.item(), 3),
