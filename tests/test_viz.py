@@ -15,6 +15,10 @@ def test_to_image_array_layouts_and_ranges():
     assert gray.shape == (2, 5, 5) and np.allclose(gray, 0.5)
     assert viz.to_image_array(np.ones((5, 5))).shape == (1, 5, 5)
     assert np.allclose(viz.to_image_array(np.full((1, 4, 4), 255.0), value_range=(0, 255)), 1.0)
+    rgb8 = np.zeros((2, 4, 4, 3), dtype=np.uint8)
+    rgb8[..., 0] = 255
+    assert np.allclose(viz.to_image_array(rgb8)[..., 0], 1.0) and np.allclose(viz.to_image_array(rgb8)[..., 1], 0.0)
+    assert np.allclose(viz.to_image_array(torch.full((1, 1, 2, 2), 51, dtype=torch.uint8)), 0.2)
 
 
 def test_show_images_labels_every_cell():

@@ -49,7 +49,7 @@ def to_image_array(
 
     Accepts torch or NumPy, channels-first (N, C, H, W) or channels-last (N, H, W, C),
     or (N, H, W). ``value_range`` maps (low, high) to (0, 1); by default it is
-    (-1, 1) when the batch has negative values and (0, 1) otherwise.
+    (0, 255) for uint8, (-1, 1) when the batch has negative values and (0, 1) otherwise.
     """
     array = (
         images.detach().float().cpu().numpy()
@@ -62,6 +62,13 @@ def to_image_array(
         array = array.transpose(0, 2, 3, 1)  # channels-first to channels-last
     if array.ndim == 4 and array.shape[-1] == 1:
         array = array[..., 0]
+    is_uint8 = (
+        images.dtype == torch.uint8
+        if isinstance(images, torch.Tensor)
+        else np.asarray(images).dtype == np.uint8
+    )
+    if value_range is None and is_uint8:
+        value_range = (0.0, 255.0)  # 8-bit images: 0..255
     if value_range is None:
         value_range = (-1.0, 1.0) if array.min() < 0 else (0.0, 1.0)
     low, high = value_range
