@@ -239,3 +239,16 @@ def test_tokenizer():
     rng = np.random.default_rng(0)
     longest = max(len(C.tokenize(C.caption(s, rng))) for s in S.sample_scenes(2000, 0, 2))
     assert longest <= C.MAX_TOKENS - 4
+
+
+def test_exactly_one_relation_holds_in_every_two_object_scene():
+    """The judge's rule reads each sampled two-object scene one way only (no diagonal reading)."""
+    scenes = S.sample_scenes(2000, seed=5, n_objects=2)
+    for scene in scenes:
+        a, b = scene.objects
+        holding = [r for r in S.RELATIONS if S.relation_holds(a.x, a.y, b.x, b.y, r)]
+        assert holding == [scene.relation]
+
+
+def test_a_diagonal_pair_is_in_no_relation():
+    assert not any(S.relation_holds(0.3, 0.3, 0.6, 0.6, r) for r in S.RELATIONS)

@@ -195,25 +195,35 @@ def train(
     seconds: float | None = None,
     clip_grad: float | None = None,
     ema: EMA | None = None,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    on_step: Callable[[int], None] | None = None,
     progress: bool = True,
     plot: bool = False,
 ) -> History:
     """Train ``model`` by gradient descent on ``loss_fn(model, batch)``; returns the loss history.
 
     One step: zero the gradients, backpropagate the loss, clip the gradient norm
-    to ``clip_grad`` (if given), take an optimiser step, update the EMA (if given).
+    to ``clip_grad`` (if given), take an optimiser step, step the learning-rate
+    ``scheduler`` and update the EMA (if given), then call ``on_step(number of steps done)``.
     """
     model.train()
+    done = 0
 
     def step(batch: object) -> float:
+        nonlocal done
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model, batch)
         loss.backward()
         if clip_grad is not None:
             nn.utils.clip_grad_norm_(model.parameters(), clip_grad)
         optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
         if ema is not None:
             ema.update(model)
+        done += 1
+        if on_step is not None:
+            on_step(done)
         return loss.item()
 
     return run(step, batches, steps=steps, seconds=seconds, progress=progress, plot=plot)

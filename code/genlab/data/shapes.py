@@ -144,17 +144,15 @@ def position_of(x: float, y: float) -> str:
 
 def relation_holds(ax: float, ay: float, bx: float, by: float, relation: str,
                    margin: float = RELATION_MARGIN) -> bool:
-    """Does A <relation> B hold for centres (ax, ay), (bx, by)? Rule: the centres differ by
-    at least ``margin`` along the relation's axis (y grows downwards, so "above" is ay < by)."""
-    if relation == "left of":
-        return bx - ax >= margin
-    if relation == "right of":
-        return ax - bx >= margin
-    if relation == "above":
-        return by - ay >= margin
-    if relation == "below":
-        return ay - by >= margin
-    raise ValueError(f"unknown relation {relation!r}; expected one of {RELATIONS}")
+    """Does A <relation> B hold for centres (ax, ay), (bx, by)? Rule: along the relation's
+    axis the centres differ by at least ``margin``, and by more than across it, so that at
+    most one of the four relations holds (y grows downwards, so "above" is ay < by)."""
+    dx, dy = bx - ax, by - ay  # where B is, seen from A
+    components = {"left of": (dx, dy), "right of": (-dx, dy), "above": (dy, dx), "below": (-dy, dx)}
+    if relation not in components:
+        raise ValueError(f"unknown relation {relation!r}; expected one of {RELATIONS}")
+    along, across = components[relation]
+    return along >= margin and abs(across) < along
 
 
 def box_gap(a: ShapeObject, b: ShapeObject) -> float:
