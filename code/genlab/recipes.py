@@ -152,7 +152,7 @@ def _save_ablation_arm(name: str, model: torch.nn.Module, cfg: dict, steps: int,
 @recipe("shapes_generator")
 def shapes_generator() -> dict:
     """Chapter 11's text-guided generator: flow matching with cross-attention to the prompt and
-    classifier-free guidance, about 55 minutes on 2 CPU cores, then judged for prompt adherence.
+    classifier-free guidance, about 55 minutes on one CPU core, then judged for prompt adherence.
     Its EMA weights at ``ablation_steps`` are also saved as ``shapes_ablation_tokens``."""
     import time
 
