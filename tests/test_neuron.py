@@ -49,3 +49,39 @@ def test_fit_lowers_the_loss_and_separates_the_classes():
         np.diff(losses) <= 1e-12
     )  # a small enough step never goes uphill on this convex loss
     assert np.mean(neuron.predict(w, b, X) == y) > 0.85  # the Bayes rate here is about 0.92
+
+
+def test_hessian_is_the_derivative_of_the_gradient_and_bounded_by_its_value_at_zero():
+    X, y = toy()
+    theta = np.array([0.8, -0.4, 0.2])
+
+    def grad(t):
+        return np.append(*neuron.gradient(t[:2], t[2], X, y))
+
+    H = neuron.hessian(theta[:2], theta[2], X)
+    assert H.shape == (3, 3) and np.allclose(H, H.T)
+    numeric = np.stack(
+        [gradcheck.numerical_gradient(lambda t, k=k: grad(t)[k], theta) for k in range(3)]
+    )
+    assert gradcheck.relative_error(H, numeric) < 1e-7
+    H0 = neuron.hessian(np.zeros(2), 0.0, X)
+    X_tilde = np.column_stack([X, np.ones(len(X))])
+    assert np.allclose(H0, X_tilde.T @ X_tilde / (4 * len(X)))
+    assert np.linalg.eigvalsh(H0 - H).min() > -1e-12  # p (1 - p) <= 1/4: H <= H0
+    assert np.linalg.eigvalsh(H0 - H).max() > 1e-3  # and strictly smaller away from 0
+
+
+def test_numerical_gradient_error_is_smallest_at_a_moderate_eps():
+    X, y = toy()
+    theta = np.array([0.3, -0.7, 0.1])
+    analytic = np.append(*neuron.gradient(theta[:2], theta[2], X, y))
+
+    def error(eps):
+        numeric = gradcheck.numerical_gradient(
+            lambda t: neuron.log_loss(X @ t[:2] + t[2], y), theta, eps
+        )
+        return gradcheck.relative_error(analytic, numeric)
+
+    # truncation (eps^2) dominates at large eps, rounding (u / eps) at small eps
+    assert error(1e-1) > 100 * error(1e-5) and error(1e-10) > 100 * error(1e-5)
+    assert error(1e-6) < 1e-8

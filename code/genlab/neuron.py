@@ -8,8 +8,9 @@ Maximising the Bernoulli likelihood is minimising the mean log-loss
 
     L(w, b) = mean_i [ log(1 + exp(z_i)) - y_i z_i ],
 
-whose gradient is  dL/dw = X^T (p - y) / n  and  dL/db = mean(p - y).
-Chapter 1 derives each line; this module is the version later chapters import.
+whose gradient is  dL/dw = X^T (p - y) / n  and  dL/db = mean(p - y),  and whose
+Hessian in theta = (w, b) is  H = X~^T S X~ / n  with  S = diag(p (1 - p))  and
+X~ = [X, 1].  Chapter 1 derives each line; this module is the version later chapters import.
 """
 
 from __future__ import annotations
@@ -36,6 +37,18 @@ def gradient(w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray) -> tuple[np.
     """Gradient of the mean log-loss: (X^T (p - y) / n, mean(p - y)), for X of shape (n, d)."""
     error = sigmoid(X @ w + b) - y  # (n,)
     return X.T @ error / len(y), float(np.mean(error))
+
+
+def hessian(w: np.ndarray, b: float, X: np.ndarray) -> np.ndarray:
+    """Hessian of the mean log-loss in theta = (w, b): X~^T diag(p (1 - p)) X~ / n, shape (d + 1, d + 1).
+
+    X~ = [X, 1] is X of shape (n, d) with a column of ones for the bias (last row
+    and column of H). Since p (1 - p) <= 1/4, H <= X~^T X~ / (4 n) = hessian(0, 0, X)
+    everywhere (chapter 1, section 1.8): the curvature is largest at w = 0, b = 0.
+    """
+    X_tilde = np.column_stack([X, np.ones(len(X))])  # (n, d + 1)
+    p = sigmoid(X @ w + b)  # (n,)
+    return X_tilde.T @ (X_tilde * (p * (1 - p))[:, None]) / len(X)
 
 
 def fit(
