@@ -60,6 +60,23 @@ def test_seed_everything_repeats_every_generator():
     assert draw() != first
 
 
+def test_limit_threads_sets_torch_and_blas_threads():
+    import scipy.linalg  # noqa: F401  (loads SciPy's own OpenBLAS too)
+
+    before = torch.get_num_threads()
+    try:
+        limited = config.limit_threads(1, blas=1)
+        assert torch.get_num_threads() == 1
+        counts = config.blas_threads()
+        assert limited >= 0 and all(c == 1 for c in counts)
+        if sys.platform.startswith("linux") and counts:
+            assert limited == len(counts)  # every OpenBLAS of the process was set
+        config.limit_threads(before, blas=2)
+        assert all(c == 2 for c in config.blas_threads())
+    finally:
+        config.limit_threads(before, blas=1)
+
+
 def test_package_is_not_importable_as_code():
     import code
 

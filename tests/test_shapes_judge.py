@@ -109,3 +109,25 @@ def test_adherence_on_eval_prompts_rendered_faithfully():
         results.append(J.adherence(S.render(scene), prompt.text))
     rates = J.adherence_rates(results)
     assert rates["whole prompt"] == 1.0 and rates["swap"] == 0.0, rates
+
+
+def test_adherence_flags_reversed_and_exchanged_renders_of_eval_prompts():
+    """The other side of the ceiling: drawn with the relation reversed or the two colours
+    exchanged, every two-object eval prompt fails and is flagged as a swap, except when its
+    two objects are identical (then the reversed picture is the same picture)."""
+    rng = np.random.default_rng(1)
+    for prompt in C.eval_prompts():
+        c = C.parse(prompt.text)
+        if len(c.objects) != 2:
+            continue
+        a, b = ((o.shape, o.colour, o.size) for o in c.objects)
+        reversed_ = J.adherence(S.render(S.place_two(a, S.INVERSE[c.relation], b, rng)),
+                                prompt.text)
+        if c.objects[0] == c.objects[1]:
+            assert reversed_.passed
+        else:
+            assert reversed_.swap and not reversed_.passed, prompt.text
+        if a[1] != b[1]:
+            exchanged = S.place_two((a[0], b[1], a[2]), c.relation, (b[0], a[1], b[2]), rng)
+            result = J.adherence(S.render(exchanged), prompt.text)
+            assert result.swap and not result.passed, prompt.text

@@ -202,7 +202,18 @@ BAD_PROMPTS = [
     ("a red circle in the top left above a blue square", "position .* one-object"),
     ("a big red", "no object named"),
     ("a circle of a square", "'of' must follow"),
+    ("a circle in the center at the top right", "contradiction: the position words .* not the center"),
+    ("a circle in the middle at the bottom left", "contradiction: the position words"),
+    ("a square in the centre on the left", "contradiction: the position words"),
+    ("a circle left of and above a square", r"two relations \['left of', 'above'\]"),
+    ("a circle above and to the right of a square", "two relations"),
 ]
+
+
+def test_middle_fills_in_a_row_or_a_column():
+    assert C.parse("a circle at the top middle").position == "top"
+    assert C.parse("a circle at the middle left").position == "left"
+    assert C.parse("a circle in the middle").position == "center"
 
 
 @pytest.mark.parametrize(("prompt", "message"), BAD_PROMPTS)

@@ -29,6 +29,30 @@ def test_show_images_labels_every_cell():
     plt.close(fig)
 
 
+def test_show_images_makes_room_for_multi_line_labels():
+    images = np.zeros((8, 32, 32, 3), dtype=np.uint8)
+    one_line = viz.show_images(images, labels=["a"] * 8, ncols=4, size=1.5)
+    labels = ["a small red circle above a big blue square\n→ small red circle"] * 8
+    fig = viz.show_images(images, labels=labels, ncols=4, size=1.5, wrap=20)
+    assert fig.axes[0].get_title() == "a small red circle\nabove a big blue\nsquare\n→ small red circle"
+    assert fig.get_figheight() > one_line.get_figheight()  # room for 4 lines, not 1
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for above, below in zip(fig.axes[:4], fig.axes[4:], strict=True):
+        title = below.title.get_window_extent(renderer)
+        assert title.y0 >= below.get_window_extent(renderer).y1 - 1  # above its own image
+        assert title.y1 <= above.get_window_extent(renderer).y0 + 1  # below the row above
+    explicit = viz.show_images(images, labels=["a"] * 8, ncols=4, size=1.5, label_lines=4)
+    assert explicit.get_figheight() == fig.get_figheight()
+    for f in (one_line, fig, explicit):
+        plt.close(f)
+
+
+def test_wrap_label_keeps_explicit_line_breaks():
+    assert viz.wrap_label("one two three\nfour", 7) == "one two\nthree\nfour"
+    assert viz.wrap_label("unchanged\n", None) == "unchanged\n"
+
+
 def test_plot_losses_draws_one_smoothed_curve_per_series():
     fig = viz.plot_losses({"D": np.linspace(1, 0, 200), "G": np.linspace(2, 1, 200)})
     labels = [line.get_label() for line in fig.axes[0].get_lines()]
@@ -59,3 +83,47 @@ def test_animate_with_a_draw_function(titles):
 
     html = viz.animate([1, 2], draw=draw, titles=titles)
     assert isinstance(html, HTML) and set(calls) == {1, 2}
+
+
+def test_draw_graph_writes_every_node_parameter_and_gradient():
+    nodes = ["$X$", "$Z = XW$", "$L$"]
+    grads = ["", "$G_Z$", "$1$"]
+    fig = viz.draw_graph(nodes, grads, params={1: "$W$"}, param_grads={1: "$G_W = X^T G_Z$"})
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    for label in [*nodes, "$G_Z$", "$1$", "$W$", "$G_W = X^T G_Z$"]:
+        assert label in texts
+    arrows = [c for c in fig.axes[0].get_children() if type(c).__name__ == "Annotation"]
+    # 2 forward, 1 backward (none into X, whose label is empty), 1 down into Z, 1 up to W
+    assert len(arrows) == 5
+    plt.close(fig)
+
+
+def test_draw_graph_rejects_mismatched_labels():
+    with pytest.raises(ValueError):
+        viz.draw_graph(["$a$", "$b$"], ["$g$"])
+    with pytest.raises(ValueError):
+        viz.draw_graph(["$a$", "$b$"], ["", ""], params={5: "$W$"})
+    with pytest.raises(ValueError):
+        viz.draw_graph(["$a$", "$b$"], ["", ""], params={1: "$W$"}, param_grads={0: "$G$"})
+
+
+def test_show_kernels_uses_a_symmetric_scale_per_kernel():
+    kernels = torch.stack([torch.ones(3, 3), -2 * torch.ones(3, 3)])[:, None]  # (2, 1, 3, 3)
+    fig = viz.show_kernels(kernels, ncols=4)
+    images = [ax.get_images()[0] for ax in fig.axes if ax.get_images()]
+    assert len(images) == 2
+    assert images[0].get_clim() == (-1.0, 1.0) and images[1].get_clim() == (-2.0, 2.0)
+    plt.close(fig)
+    with pytest.raises(ValueError):
+        viz.show_kernels(np.zeros((3, 3)))
+
+
+def test_tile_images_puts_a_batch_in_rows():
+    images = torch.arange(5, dtype=torch.float32).view(5, 1, 1, 1).expand(5, 1, 2, 4) / 4  # 5 flat 2x4 images
+    tiles = viz.tile_images(images, ncols=2)
+    assert tiles.shape == (6, 8)  # 3 rows of 2 images of 2x4 pixels
+    assert np.allclose(tiles[0:2, 0:4], 0.0) and np.allclose(tiles[0:2, 4:8], 0.25)
+    assert np.allclose(tiles[2:4, 0:4], 0.5) and np.allclose(tiles[4:6, 0:4], 1.0)
+    assert np.allclose(tiles[4:6, 4:8], 0.0)  # the missing sixth image is black
+    rgb = viz.tile_images(np.zeros((4, 3, 5, 5)), ncols=4)
+    assert rgb.shape == (5, 20, 3)

@@ -1,4 +1,4 @@
-"""Where things are and what runs where: device, seeds, paths, Colab, full-vs-demo training.
+"""Where things are and what runs where: device, seeds, threads, paths, Colab, full-vs-demo training.
 
 Used by every chapter from chapter 1 on. Paths are computed from this file's
 location, so they work from any working directory (a notebook in ``book/``, a
@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import threadpoolctl
 import torch
 
 # code/genlab/config.py -> the repository root is two folders above the package.
@@ -74,3 +75,30 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
+
+
+def blas_threads() -> list[int]:
+    """The number of threads of each BLAS library (OpenBLAS, MKL...) loaded in this process."""
+    return [info["num_threads"] for info in threadpoolctl.threadpool_info()
+            if info["user_api"] == "blas"]
+
+
+def limit_threads(n: int = 1, blas: int = 1) -> int:
+    """Use ``n`` threads for torch and ``blas`` threads for NumPy's BLAS; returns how many BLAS were set.
+
+    Why (chapter 2): NumPy's matrix products run on OpenBLAS, which starts one
+    thread per core and lets idle threads *spin*, waiting for work; torch keeps
+    its own pool of threads too. On a 2-core machine that runs both, or shares
+    its cores with another job, these threads fight for the cores
+    (oversubscription), and chapter 2's NumPy MLP trains several times slower
+    than with one BLAS thread. The course's networks are small (batches of 128)
+    and gain little from a second thread, and one thread gives the same numbers
+    on every machine, so the chapters call ``limit_threads(1, blas=1)``.
+
+    ``threadpoolctl`` sets the BLAS threads after ``import numpy`` (the
+    ``OPENBLAS_NUM_THREADS`` variable only works if set before). Returns the number
+    of BLAS libraries it limited.
+    """
+    torch.set_num_threads(n)
+    threadpoolctl.threadpool_limits(limits=blas, user_api="blas")
+    return len(blas_threads())

@@ -280,19 +280,30 @@ def _set_once(current: str | None, new: str, what: str) -> str:
     return new
 
 
-def _parse_position(rows: list[str], cols: list[str], centre: bool) -> str | None:
+def _parse_position(rows: list[str], cols: list[str], centres: list[str]) -> str | None:
+    """The named position of one object phrase from its row, column and centre words.
+
+    "middle" fills in the missing row or column ("top middle" is "top", "middle left" is
+    "left"); "center"/"centre" stands alone. Words that name two different cells raise.
+    """
+    words = rows + cols + centres
     if len(set(rows)) > 1 or len(set(cols)) > 1:
-        raise ValueError(f"contradiction: the position words {rows + cols} disagree")
+        raise ValueError(f"contradiction: the position words {words} disagree")
     row, col = (rows[0] if rows else None), (cols[0] if cols else None)
+    strict = [w for w in centres if w != "middle"]  # "center", "centre": the centre cell only
+    if (strict and (row or col)) or (centres and row and col):
+        where = " ".join(w for w in (row, col) if w)
+        raise ValueError(f"contradiction: the position words {words} disagree: {where!r} is not "
+                         f"the {centres[0]}; a position is one of {list(POSITIONS)}")
     if row is None and col is None:
-        return "center" if centre else None
+        return "center" if centres else None
     return " ".join(w for w in (row, col) if w)
 
 
 def _parse_object(words: list[str]) -> tuple[ObjectSpec, str | None]:
     """One object phrase -> (its spec, its position or None)."""
     shape = colour = size = None
-    rows, cols, centre, has_noun = [], [], False, False
+    rows, cols, centres, has_noun = [], [], [], False
     for word in words:
         if word in GENERIC_NOUNS:
             has_noun = True
@@ -313,23 +324,41 @@ def _parse_object(words: list[str]) -> tuple[ObjectSpec, str | None]:
         elif word in COLUMN_WORDS:
             cols.append(word)
         elif word in CENTRE_WORDS:
-            centre = True
+            centres.append(word)
     if not has_noun:
         nouns = sorted({w for ws in SHAPE_WORDS.values() for w in ws} | set(GENERIC_NOUNS))
         raise ValueError(f"no object named in {' '.join(words)!r}; expected a noun: {nouns}")
-    return ObjectSpec(shape, colour, size), _parse_position(rows, cols, centre)
+    return ObjectSpec(shape, colour, size), _parse_position(rows, cols, centres)
+
+
+def _check_one_relation_per_gap(words: list[str],
+                                joiners: list[tuple[int, int, str | None]]) -> None:
+    """Raise when two relations join the same two objects ("left of and above"): joiners with
+    only filler words or "and" between them stand in one gap between two object phrases."""
+    group: list[tuple[int, int, str | None]] = []
+    for joiner in joiners:
+        if group and any(w not in FILLERS for w in words[group[-1][1]:joiner[0]]):
+            group = []
+        group.append(joiner)
+        relations = [relation for _, _, relation in group if relation is not None]
+        if len(relations) > 1:
+            raise ValueError(f"two relations {relations} between the same two objects; a prompt "
+                             "states one relation (left of, right of, above or below): a "
+                             "diagonal arrangement such as 'left of and above' is not in this world")
 
 
 def parse(prompt: str) -> Constraints:
     """The constraints a prompt states. Grammar: OBJECT [POSITION] | OBJECT RELATION OBJECT |
     OBJECT and OBJECT. Raises ValueError for an empty prompt, unknown words (listing the
-    vocabulary), contradictions, more than two objects, a relation missing an object and a
-    position given in a two-object prompt."""
+    vocabulary), contradictions (also between position words: "in the center at the top
+    right"), two relations for one pair ("left of and above"), more than two objects, a
+    relation missing an object and a position given in a two-object prompt."""
     words = tokenize(prompt)
     if not words:
         raise ValueError("empty prompt: describe one object, or two joined by a relation")
     _check_words(words)
     joiners = _find_joiners(words)
+    _check_one_relation_per_gap(words, joiners)
     if len(joiners) > 1:
         raise ValueError(f"more objects than supported: {len(joiners) + 1} object phrases; "
                          "a prompt describes at most 2 objects, joined by one relation")

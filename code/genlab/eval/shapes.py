@@ -16,6 +16,16 @@ the whole prompt, and a swap flag: the image fails the prompt but satisfies it w
 relation reversed or the two colours exchanged (the classic failure of chapter 11).
 ``judge_accuracy`` scores the judge against the ground truth of rendered scenes, and
 ``add_noise`` / ``blur`` make the slightly-off images on which it is also tested.
+
+Known limits, measured in chapter 9 (sections 9.9 and 9.10); a reading is never flagged:
+
+- every bright pixel is snapped to the nearest palette direction: grey and white objects
+  are read as magenta, orange ones as yellow;
+- templates exist only at the world's two sizes: a circle of 8-9 px is read as a small
+  square, a square of 6 px as a small circle, a square or triangle of 9 px as a circle;
+- touching objects of one colour form one component and are read as one object;
+- the template error does not separate images outside the world: correctly read renders
+  blurred by 1 px reach larger errors than an orange or white circle.
 """
 
 from __future__ import annotations
