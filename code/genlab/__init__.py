@@ -13,9 +13,21 @@ version from here. The modules, one concept each:
 - ``genlab.data``         datasets (MNIST offline/online, the shapes world)
 - ``genlab.models``       the networks (the judge CNN, GANs, VAEs, UNet, ...)
 - ``genlab.eval``         the judges and metrics
+- ``genlab.flow``, ``genlab.guidance``  flow matching and classifier-free guidance
+- ``genlab.generator``    the text-guided shapes generator; ``genlab.generate(prompt, ...)``
+  returns images, ``python -m genlab.generate "a red circle"`` writes a grid
 """
 
 __version__ = "0.1.0"
+
+
+def generate(prompt: str, n: int = 16, steps: int = 25, guidance: float = 3.0, seed: int = 0,
+             sampler: str = "euler"):  # noqa: ANN201 (a torch.Tensor; torch is imported lazily)
+    """n images (n, 3, 32, 32) in [-1, 1] of ``prompt`` from the pretrained shapes generator
+    (chapter 11); see ``genlab.generator.generate``. "" gives unconditional samples."""
+    from genlab.generator import generate as _generate
+
+    return _generate(prompt, n, steps, guidance, seed, sampler)
 
 
 def about() -> str:
