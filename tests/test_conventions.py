@@ -114,6 +114,18 @@ def test_notebook_has_no_absolute_paths_and_no_huge_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_markdown_has_no_control_characters(path):
+    r"""A "\a" typed into a normal Python string becomes a BEL character: "$\approx$" turns
+    into "$<BEL>pprox$". Markdown may hold newlines and tabs, no other character below 0x20."""
+    for i, cell in enumerate(load(path)["cells"]):
+        if cell["cell_type"] != "markdown":
+            continue
+        bad = sorted({f"0x{ord(ch):02x}" for ch in source(cell) if ord(ch) < 0x20
+                      and ch not in "\n\t"})
+        assert not bad, f"{path.name}: markdown cell {i} has control characters {bad}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_never_imports_code(path):
     for cell in code_cells(load(path)):
         assert not re.search(r"^\s*(import code\b|from code\b)", source(cell), re.M)

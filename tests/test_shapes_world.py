@@ -263,3 +263,76 @@ def test_exactly_one_relation_holds_in_every_two_object_scene():
 
 def test_a_diagonal_pair_is_in_no_relation():
     assert not any(S.relation_holds(0.3, 0.3, 0.6, 0.6, r) for r in S.RELATIONS)
+
+
+def test_off_the_diagonal_the_dominant_axis_decides():
+    """Pitfall 2 of chapter 9: a relation passes by a hair just off a diagonal."""
+    assert [r for r in S.RELATIONS if S.relation_holds(0, 0, 0.3, 0.2, r)] == ["left of"]
+    assert [r for r in S.RELATIONS if S.relation_holds(0, 0, 0.2, 0.3, r)] == ["above"]
+    assert not any(S.relation_holds(0, 0, 0.09, 0.05, r) for r in S.RELATIONS)  # within m
+
+
+def test_relation_angle():
+    assert S.relation_angle(0.2, 0.5, 0.7, 0.5, "left of") == pytest.approx(0)
+    assert S.relation_angle(0.2, 0.5, 0.7, 0.5, "right of") == pytest.approx(180)
+    assert S.relation_angle(0.5, 0.2, 0.5, 0.8, "above") == pytest.approx(0)
+    assert S.relation_angle(0.3, 0.3, 0.6, 0.6, "left of") == pytest.approx(45)
+    assert S.relation_angle(0.3, 0.3, 0.6, 0.6, "above") == pytest.approx(45)
+    with pytest.raises(ValueError, match="unknown relation"):
+        S.relation_angle(0, 0, 1, 1, "near")
+    # every sampled scene is far from a diagonal: at most atan(delta / d_min), about 28 degrees
+    d_min = S.SIZE_FRACTION["small"] + S.GAP
+    bound = np.degrees(np.arctan(S.MAX_CROSS_OFFSET / d_min))
+    for scene in S.sample_scenes(500, seed=12, n_objects=2):
+        a, b = scene.objects
+        assert S.relation_angle(a.x, a.y, b.x, b.y, scene.relation) <= bound + 1e-9
+
+
+def test_exchange_colours_and_mirror():
+    scene = S.place_two(("circle", "red", "small"), "left of", ("square", "blue", "big"),
+                        np.random.default_rng(0))
+    swapped = S.exchange_colours(scene)
+    assert [o.colour for o in swapped.objects] == ["blue", "red"]
+    assert [(o.shape, o.size, o.x, o.y) for o in swapped.objects] == [
+        (o.shape, o.size, o.x, o.y) for o in scene.objects]
+    assert S.exchange_colours(swapped) == scene
+    with pytest.raises(ValueError, match="two-object"):
+        S.exchange_colours(S.place_one("circle", "red", "big", "top", np.random.default_rng(0)))
+    mirrored = S.mirror(scene)
+    twice = S.mirror(mirrored)
+    assert mirrored.relation == "right of" and twice.relation == scene.relation
+    assert [o.x for o in twice.objects] == pytest.approx([o.x for o in scene.objects])
+    for s in S.sample_scenes(200, seed=13, split="all"):
+        m = S.mirror(s)
+        assert np.array_equal(S.render(m), S.render(s)[:, ::-1])  # what a flip shows
+        if s.position is not None:
+            assert m.position == S.position_of(m.objects[0].x, m.objects[0].y)
+        else:
+            a, b = m.objects
+            assert S.relation_holds(a.x, a.y, b.x, b.y, m.relation)
+            assert m.relation == (S.INVERSE[s.relation] if s.relation in ("left of", "right of")
+                                  else s.relation)
+
+
+def test_place_and_render_prompt():
+    rng = np.random.default_rng(0)
+    for prompt in C.eval_prompts():
+        c = C.parse(prompt.text)
+        assert C.satisfies(C.place_prompt(c, rng), c), prompt.text
+        if len(c.objects) == 2:
+            reversed_ = C.place_prompt(c, rng, relation=S.INVERSE[c.relation])
+            assert reversed_.relation == S.INVERSE[c.relation]
+            exchanged = C.place_prompt(c, rng, exchange=True)
+            assert [o.colour for o in exchanged.objects] == [o.colour for o in c.objects][::-1]
+    # free attributes, position and relation are drawn at random, stated ones are kept
+    for text in ("a red shape", "a big square and a small circle", "a cross above a thing"):
+        c = C.parse(text)
+        scenes = [C.place_prompt(c, rng) for _ in range(40)]
+        assert all(C.satisfies(s, c) for s in scenes), text
+        assert len({s.objects[0].colour for s in scenes}) > 1 or c.objects[0].colour
+    image = C.render_prompt("a small red circle above a big blue square", rng, size=64)
+    assert image.shape == (64, 64, 3) and image.dtype == np.uint8
+    with pytest.raises(ValueError, match="two-object"):
+        C.place_prompt(C.parse("a red circle"), rng, exchange=True)
+    with pytest.raises(ValueError, match="unknown relation"):
+        C.place_prompt(C.parse("a circle above a square"), rng, relation="near")

@@ -21,7 +21,7 @@ float tensor (N, 3, H, W) in [-1, 1]. Captions, prompts and the tokenizer are in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -155,6 +155,21 @@ def relation_holds(ax: float, ay: float, bx: float, by: float, relation: str,
     return along >= margin and abs(across) < along
 
 
+def relation_angle(ax: float, ay: float, bx: float, by: float, relation: str) -> float:
+    """The angle, in degrees, between B - A and the direction of ``relation``: 0 when B lies
+    exactly in that direction, 45 on a diagonal, where ``relation_holds`` flips to the
+    perpendicular relation. A relation that holds with an angle near 45 holds by a hair
+    (chapter 9, pitfall 2); every sampled scene has an angle of at most
+    atan(MAX_CROSS_OFFSET / d_min), about 28 degrees."""
+    dx, dy = bx - ax, by - ay
+    directions = {"left of": (1.0, 0.0), "right of": (-1.0, 0.0), "above": (0.0, 1.0),
+                  "below": (0.0, -1.0)}
+    if relation not in directions:
+        raise ValueError(f"unknown relation {relation!r}; expected one of {RELATIONS}")
+    ux, uy = directions[relation]
+    return float(np.degrees(np.arctan2(abs(ux * dy - uy * dx), ux * dx + uy * dy)))
+
+
 def box_gap(a: ShapeObject, b: ShapeObject) -> float:
     """The gap between two bounding boxes: the larger of the horizontal and vertical gaps.
 
@@ -186,6 +201,34 @@ def scene_is_heldout(scene: Scene) -> bool:
         a, b = scene.objects
         return canonical_triple(a.shape, scene.relation, b.shape) in HELDOUT_TRIPLES
     return False
+
+
+def exchange_colours(scene: Scene) -> Scene:
+    """The two-object scene with its two objects' colours exchanged, everything else kept:
+    the picture of the classic colour swap (chapter 9, section 9.8; chapter 11). Raises ValueError for a one-object scene."""
+    if len(scene.objects) != 2:
+        raise ValueError("exchanging colours needs a two-object scene")
+    a, b = scene.objects
+    return replace(scene, objects=(replace(a, colour=b.colour), replace(b, colour=a.colour)))
+
+
+_MIRROR_WORDS: dict[str, str] = {"left": "right", "right": "left"}
+
+
+def mirror(scene: Scene) -> Scene:
+    """The scene that a horizontal flip of its image shows: every x becomes 1 - x, so "left of"
+    becomes "right of" and a "top left" position becomes "top right" (chapter 9, pitfall 6:
+    why flipping is no augmentation for this world). ``render(mirror(s))`` equals
+    ``render(s)[:, ::-1]``: every shape, and the sample points of every pixel, are symmetric
+    about a vertical axis."""
+    objects = tuple(replace(o, x=1 - o.x) for o in scene.objects)
+    relation = scene.relation
+    if relation in ("left of", "right of"):
+        relation = INVERSE[relation]
+    position = scene.position
+    if position is not None:
+        position = " ".join(_MIRROR_WORDS.get(word, word) for word in position.split())
+    return Scene(objects, position=position, relation=relation)
 
 
 # ---------------------------------------------------------------- sampling scenes
@@ -287,8 +330,9 @@ def coverage(shape: str, cx: float, cy: float, side: float, image_size: int,
     """Anti-aliased coverage of one shape, in pixels: (row0, col0, alpha) with alpha (h, w).
 
     The box centre (cx, cy) and side are in pixels. Pixel (i, j) covers [j, j+1) x [i, i+1);
-    alpha is the fraction of factor x factor sample points, at j + (k + 1/2)/factor, that fall
-    inside the shape. factor = 1 is naive drawing: a pixel is in or out by its centre alone.
+    alpha is the fraction of its factor x factor sample points, at columns j + (b + 1/2)/factor
+    and rows i + (a + 1/2)/factor for a, b = 0 .. factor - 1, that fall inside the shape.
+    factor = 1 is naive drawing: a pixel is in or out by its centre alone.
     """
     half = side / 2
     c0, c1 = max(int(np.floor(cx - half)), 0), min(int(np.ceil(cx + half)), image_size)

@@ -14,7 +14,8 @@
 ``adherence(image, prompt)`` checks each constraint of a prompt (per-constraint pass/fail),
 the whole prompt, and a swap flag: the image fails the prompt but satisfies it with the
 relation reversed or the two colours exchanged (the classic failure of chapter 11).
-``judge_accuracy`` scores the judge against the ground truth of rendered scenes, and
+``judge_accuracy`` scores the judge against the ground truth of rendered scenes (pairing
+true and detected objects with ``match_detections``), and
 ``add_noise`` / ``blur`` make the slightly-off images on which it is also tested.
 
 Known limits, measured in chapter 9 (sections 9.9 and 9.10); a reading is never flagged:
@@ -25,7 +26,10 @@ Known limits, measured in chapter 9 (sections 9.9 and 9.10); a reading is never 
   square, a square of 6 px as a small circle, a square or triangle of 9 px as a circle;
 - touching objects of one colour form one component and are read as one object;
 - the template error does not separate images outside the world: correctly read renders
-  blurred by 1 px reach larger errors than an orange or white circle.
+  blurred by 1 px reach larger errors than an orange or white circle;
+- a relation is read from the two centres alone (``relation_holds``): it passes by a hair
+  when B lies almost on a diagonal of A, say 44 degrees below-right for "A left of B";
+  ``genlab.data.shapes.relation_angle`` measures how close to the diagonal a pair is.
 """
 
 from __future__ import annotations
@@ -242,9 +246,12 @@ def adherence_rates(results: list[Adherence]) -> dict[str, float]:
 # ---------------------------------------------------------------- the judge's own accuracy
 
 
-def _match(scene: Scene, dets: list[Detection]) -> list[Detection | None]:
-    """The detection matched to each object of the scene: the assignment of least total
-    distance between centres (at most 2 objects, so all assignments are tried)."""
+def match_detections(scene: Scene, dets: list[Detection]) -> list[Detection | None]:
+    """The detection matched to each object of the scene, in the scene's order (None where
+    the judge found too few objects): the assignment of least total L1 distance between the
+    true and the detected centres, a missing detection costing 10. A scene holds at most
+    2 objects, so every assignment is tried. Used by ``judge_accuracy``, and in chapter 9 to
+    list the objects the judge misreads."""
     k = len(scene.objects)
     padded: list[Detection | None] = list(dets) + [None] * max(k - len(dets), 0)
 
@@ -262,7 +269,7 @@ def judge_accuracy(scenes: list[Scene], detections: list[list[Detection]]) -> di
     hits: dict[str, list[bool]] = {k: [] for k in ("shape", "colour", "size", "position",
                                                    "relation", "count", "whole scene")}
     for scene, dets in zip(scenes, detections, strict=True):
-        matched = _match(scene, dets)
+        matched = match_detections(scene, dets)
         right = [len(dets) == len(scene.objects)]
         hits["count"].append(right[0])
         for obj, det in zip(scene.objects, matched, strict=True):
