@@ -85,3 +85,16 @@ def test_numerical_gradient_error_is_smallest_at_a_moderate_eps():
     # truncation (eps^2) dominates at large eps, rounding (u / eps) at small eps
     assert error(1e-1) > 100 * error(1e-5) and error(1e-10) > 100 * error(1e-5)
     assert error(1e-6) < 1e-8
+
+
+def test_live_frontend_is_off_headless_and_follows_jupyter_and_the_override(monkeypatch):
+    """Chapter 1 builds its slider only where viz.live_frontend() is True (never under nbval)."""
+    from genlab import viz
+
+    monkeypatch.delenv("GENLAB_WIDGETS", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert not viz.live_frontend()  # a plain process, like nbconvert's or nbval's kernel
+    monkeypatch.setenv("JPY_SESSION_NAME", "book/01_neuron.ipynb")
+    assert viz.live_frontend()  # a kernel that Jupyter's server started for a notebook
+    monkeypatch.setenv("GENLAB_WIDGETS", "0")
+    assert not viz.live_frontend()  # the override wins

@@ -12,6 +12,8 @@ published static site, not only in a live kernel.
 
 from __future__ import annotations
 
+import os
+import sys
 import textwrap
 from collections.abc import Callable, Sequence
 
@@ -236,6 +238,26 @@ def animate(
     return HTML(html)
 
 
+def live_frontend() -> bool:
+    """True where a person drives the kernel (Colab, Jupyter Lab or Notebook, VS Code), so widgets work.
+
+    An ipywidgets widget needs a front end to answer it. Under ``jupyter nbconvert
+    --execute`` or ``pytest --nbval`` there is none, and a widget cell can stall
+    the run (chapter 1's slider did), so chapters build widgets only where this
+    is True and print one line otherwise. It looks for Colab, for the
+    ``JPY_SESSION_NAME`` that Jupyter's server gives the kernels it starts, and for
+    VS Code's ``__vsc_ipynb_file__``. ``GENLAB_WIDGETS=1`` (or ``0``) overrides the guess.
+    """
+    override = os.environ.get("GENLAB_WIDGETS")
+    if override is not None:
+        return override == "1"
+    if "google.colab" in sys.modules or os.environ.get("JPY_SESSION_NAME"):
+        return True
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and "__vsc_ipynb_file__" in shell.user_ns
+
+
 def draw_graph(
     nodes: Sequence[str],
     grads: Sequence[str],
@@ -332,7 +354,7 @@ def show_kernels(
             ax.imshow(array[i], cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
     if title:
         fig.suptitle(title)
-    fig.tight_layout(pad=0.3)
+    fig.tight_layout(pad=0.3, w_pad=0.8, h_pad=0.8)  # a white gap between kernels
     return fig
 
 
