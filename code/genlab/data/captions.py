@@ -274,6 +274,11 @@ def _find_joiners(words: list[str]) -> list[tuple[int, int, str | None]]:
             joiners.append((i, i + 2, f"{word} of"))
         elif word == "and":
             joiners.append((i, i + 1, None))
+        elif word == "of" and i > 0 and words[i - 1] in ROW_WORDS:  # "on top of"
+            instead = "above" if ROW_WORDS[words[i - 1]] == "top" else "below"
+            raise ValueError(f"'{words[i - 1]} of' is not a relation of this world; say "
+                             f"{instead!r}, as in 'a red circle {instead} a blue square' ('of' "
+                             "must follow 'left' or 'right', as in 'left of')")
         elif word == "of" and (i == 0 or words[i - 1] not in COLUMN_WORDS):
             raise ValueError("'of' must follow 'left' or 'right', as in 'left of'")
     return joiners
@@ -373,6 +378,9 @@ def parse(prompt: str) -> Constraints:
     start, end, relation = joiners[0]
     left, right = words[:start], words[end:]
     if not [w for w in left if w not in FILLERS] or not [w for w in right if w not in FILLERS]:
+        if relation is None:  # "and" joins two objects without stating a relation
+            raise ValueError("'and' needs an object on each side, as in 'a red circle and a "
+                             "blue square'")
         raise ValueError(f"the relation {' '.join(words[start:end])!r} needs an object on "
                          "each side, as in 'a red circle above a blue square'")
     (spec_a, pos_a), (spec_b, pos_b) = _parse_object(left), _parse_object(right)
