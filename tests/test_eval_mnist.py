@@ -175,3 +175,20 @@ def test_train_classifier_lowers_the_loss(test_split):
     assert history.steps == 64 and len(history.losses) == 64
     assert np.mean(history.losses[-8:]) < 0.7 * np.mean(history.losses[:8])
     assert not model.training  # left in eval mode
+
+
+def test_reference_digits_are_the_committed_subset_even_online(monkeypatch):
+    """FD and floor must not depend on network access: online, load_mnist gives other digits."""
+    from genlab.data.mnist import load_offline
+
+    online = (torch.rand(60, 1, 28, 28), torch.zeros(60, dtype=torch.long))  # stands in for full MNIST
+    monkeypatch.setenv("GENLAB_OFFLINE", "0")
+    monkeypatch.setattr(judge_eval, "load_mnist", lambda split="train": online)
+    pool = load_offline("train")[0]
+    judge_eval._train_images.cache_clear()
+    try:
+        digits = judge_eval.real_digits(N, part=1)
+    finally:
+        judge_eval._train_images.cache_clear()  # later tests reload the pool as usual
+    order = torch.randperm(len(pool), generator=torch.Generator().manual_seed(judge_eval.FLOOR_SEED))
+    assert torch.equal(digits, pool[order[N : 2 * N]])

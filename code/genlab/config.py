@@ -84,7 +84,7 @@ def blas_threads() -> list[int]:
 
 
 def limit_threads(n: int = 1, blas: int = 1) -> int:
-    """Use ``n`` threads for torch and ``blas`` threads for NumPy's BLAS; returns how many BLAS were set.
+    """Use ``n`` threads for torch and ``blas`` threads for NumPy's BLAS; returns how many BLAS libraries are loaded.
 
     Why (chapter 2): NumPy's matrix products run on OpenBLAS, which starts one
     thread per core and lets idle threads *spin*, waiting for work; torch keeps
@@ -97,7 +97,7 @@ def limit_threads(n: int = 1, blas: int = 1) -> int:
 
     ``threadpoolctl`` sets the BLAS threads after ``import numpy`` (the
     ``OPENBLAS_NUM_THREADS`` variable only works if set before). Returns the number
-    of BLAS libraries it limited.
+    of BLAS libraries loaded (each one is limited).
     """
     torch.set_num_threads(n)
     threadpoolctl.threadpool_limits(limits=blas, user_api="blas")

@@ -11,6 +11,8 @@ gets the same numbers. Images are digits in [0, 1], shaped (N, 1, 28, 28),
 - ``fd_floor(n)``: the distance between two disjoint sets of n real digits, the
   best a generator can hope for with n samples.
 - ``fd_to_real(images)``: the distance from generated digits to as many real ones.
+  The real digits of ``fd_floor`` and ``fd_to_real`` always come from the committed
+  offline subset, so the numbers do not depend on network access.
 - ``class_coverage(images)``: the share of each class among the images, as the judge reads them.
 - ``conditional_accuracy(images, labels)``: how often the judge reads the asked-for class.
 - ``gaussian_blur`` and ``add_noise``: two corruptions of real digits, for testing the metric.
@@ -33,7 +35,7 @@ import torch
 import torch.nn.functional as F
 
 from genlab import checkpoints
-from genlab.data.mnist import OFFLINE_FILE, load_mnist
+from genlab.data.mnist import OFFLINE_ENV, OFFLINE_FILE, load_mnist, load_offline, offline_forced
 from genlab.models.cnn import SmallCNN, accuracy, train_classifier
 from genlab.train import History
 
@@ -132,7 +134,9 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     if len(a) < 2 or len(b) < 2:
         raise ValueError("each set needs at least 2 samples to have a covariance")
     mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
-    sigma_a, sigma_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    # np.cov returns a 0-d array for one feature: keep it a (1, 1) matrix
+    sigma_a = np.atleast_2d(np.cov(a, rowvar=False))
+    sigma_b = np.atleast_2d(np.cov(b, rowvar=False))
     eigval_a, eigvec_a = np.linalg.eigh(sigma_a)
     sqrt_a = (eigvec_a * np.sqrt(np.clip(eigval_a, 0.0, None))) @ eigvec_a.T  # Sigma_a^(1/2)
     middle = sqrt_a @ sigma_b @ sqrt_a
@@ -143,11 +147,24 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
 
 @lru_cache(maxsize=1)
 def _train_images() -> torch.Tensor:
-    return load_mnist("train")[0]
+    """The pool every set of real reference digits is drawn from: the committed offline training digits.
+
+    Always these 8,500 digits (``load_offline``), online or not: with the network,
+    ``load_mnist`` would give the 60,000 digits of full MNIST instead, and every FD,
+    floor and FD / floor would change with network access. Fixed, they match the
+    numbers stored in the checkpoints' metadata on every machine.
+    """
+    images, _ = load_offline("train")
+    reason = f"{OFFLINE_ENV} is set" if offline_forced() else "the judge's fixed reference pool"
+    print(f"MNIST train: offline subset data/{OFFLINE_FILE}, {len(images):,} digits ({reason})")
+    return images
 
 
 def real_digits(n: int, part: int = 0, seed: int = FLOOR_SEED) -> torch.Tensor:
-    """``n`` real training digits: part 0 or 1 of a seeded shuffle, so the two parts never overlap."""
+    """``n`` real training digits: part 0 or 1 of a seeded shuffle, so the two parts never overlap.
+
+    They come from the committed offline subset (``_train_images``), whatever ``load_mnist`` gives.
+    """
     images = _train_images()
     if 2 * n > len(images):
         raise ValueError(
@@ -282,7 +299,9 @@ def measure_judge(model: SmallCNN) -> dict:
     """The numbers stored with the judge: test accuracy, the FD floor, FD to blurred and noisy test digits.
 
     Measured on the weights as they are stored (rounded to float16, in place), so
-    that the loaded judge gives exactly these numbers.
+    that the loaded judge gives exactly these numbers. The second floor is at the
+    test split's size, capped at half the reference pool (two disjoint sets must
+    fit in it: 10,000 test digits online do not); the n used is ``fd_floor_n_test_n``.
     """
     model = model.cpu().eval()
     model.load_state_dict({k: v.half().float() for k, v in model.state_dict().items()})
@@ -290,6 +309,8 @@ def measure_judge(model: SmallCNN) -> dict:
     test_images, test_labels = load_mnist("test")
     test_features = judge_features(test_images, model)
     n_test = len(test_labels)
+    # the second floor is at the test split's size, but two disjoint sets must fit in the pool
+    n_floor = min(n_test, len(_train_images()) // 2)
     return {
         "test_accuracy": round(accuracy(model, test_images, test_labels), 5),
         "test_split": f"test, {n_test} digits",
@@ -297,7 +318,8 @@ def measure_judge(model: SmallCNN) -> dict:
         "n_train": len(train_images),
         "eval_size": EVAL_SIZE,
         "fd_floor": round(fd_floor(EVAL_SIZE, model=model), 4),
-        "fd_floor_n_test": round(fd_floor(n_test, model=model), 4),
+        "fd_floor_n_test": round(fd_floor(n_floor, model=model), 4),
+        "fd_floor_n_test_n": n_floor,
         "fd_test_vs_blurred": round(
             frechet_distance(
                 test_features, judge_features(gaussian_blur(test_images, BLUR_SIGMA), model)

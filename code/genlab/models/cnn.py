@@ -114,7 +114,7 @@ def train_classifier(
     Each epoch shuffles the data (a ``DataLoader``), optionally moves and turns
     every batch a little (``random_shift_rotate``), and sets the learning rate by
     ``cosine_lr``. The model's device is used. Returns the loss of every step.
-    ``genlab.train`` prints one summary line per epoch; ``progress`` adds its live line.
+    With ``progress``, ``genlab.train`` shows a live line and a summary per epoch; without it, nothing is printed.
     """
     device = next(model.parameters()).device
     loader = DataLoader(
