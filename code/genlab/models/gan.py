@@ -21,7 +21,11 @@ log(1 - D(G(z))), whose gradient vanishes exactly when G is bad (D(G(z)) -> 0).
 - ``sample``: images in [0, 1] from a generator, seeded.
 - ``train_dcgan``: what the recipe ``python -m genlab.recipes dcgan_mnist`` runs (with an EMA
   of G's weights and, every 1,000 steps, the best snapshot kept by the judge);
-  ``measure_generator``: the judge's numbers stored with the checkpoint.
+  ``measure_generator``: the judge's numbers stored with the checkpoint; ``DCGAN_UNCOND_CONFIG`` is the
+  unconditional recipe ``dcgan_uncond_mnist``, the chapter's headline model.
+- ``judge_read``, ``readable_coverage``, ``feature_diversity``, ``nearest_neighbours``,
+  ``fd_over_floor_repeats``: what the judge says about a set of samples beyond FD and coverage
+  (how sure it is, how varied the samples are, how close to training digits, how noisy the FD is).
 
 Images are in [-1, 1] inside the GAN (G ends with tanh); ``sample`` maps them to
 [0, 1] for the judge and the figures.
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -58,6 +63,14 @@ DCGAN_CONFIG = {
     "eval_samples": 2000,
     "eval_seed": 1234,
 }
+# The unconditional DCGAN (python -m genlab.recipes dcgan_uncond_mnist), chapter 3's headline:
+# the same networks and settings without labels, a budget in steps (with a time cap as a guard),
+# and the snapshots judged against real part 1 (``select_real_part``), a pool disjoint from
+# part 0, which the final evaluation uses.
+DCGAN_UNCOND_CONFIG = dict(
+    DCGAN_CONFIG, n_classes=0, steps=12000, seconds=690, select_real_part=1
+)
+READABLE = 0.9  # the judge's confidence (softmax probability of its class) above which a digit is "read"
 
 
 class MLPGenerator(nn.Module):
@@ -327,7 +340,8 @@ def train_dcgan(
     """Train a fresh DCGAN on ``images`` (in [0, 1]) for a budget of steps or seconds.
 
     With ``config["n_classes"] > 0`` the pair is class-conditional and needs ``labels``.
-    Seeded from ``config["seed"]``; Adam(2e-4, betas (0.5, 0.999)); non-saturating G loss.
+    Seeded from ``config["seed"]``; Adam(2e-4, betas (0.5, 0.999)); the non-saturating G loss,
+    or the saturating one of the minimax game when ``config["loss"] == "minimax"``.
     Returns the generator to sample from, the discriminator and the history. The
     generator returned is an exponential moving average (EMA) of the trained one's
     weights, theta_ema <- d theta_ema + (1 - d) theta with d = min(ema_decay, (1 + t) / (10 + t))
@@ -336,7 +350,9 @@ def train_dcgan(
     With ``select_every`` (the recipe), the EMA generator is judged every that many
     steps on ``config["select_samples"]`` samples drawn with ``config["select_seed"]``
     (not the evaluation seed), and the best snapshot is returned: all ten classes at
-    5% or more first, then the lowest FD. ``history.values`` then also holds ``select_fd``
+    5% or more first, then the lowest FD. The FD is measured against real part
+    ``config.get("select_real_part", 0)`` of ``genlab.eval.mnist.real_digits`` (part 0 is the
+    pool of the final evaluation; part 1 is disjoint from it). ``history.values`` then also holds ``select_fd``
     and ``select_min_share`` per snapshot, and ``history.selected_step`` the step kept.
     """
     torch.manual_seed(config["seed"])
@@ -344,7 +360,8 @@ def train_dcgan(
     generator, discriminator = new_dcgan(config["z_dim"], config["channels"], classes)
     generator, discriminator = generator.to(device), discriminator.to(device)
     opt_g, opt_d = adam_pair(generator, discriminator, config["lr"], config["betas"])
-    gan_step = make_step(generator, discriminator, opt_g, opt_d)
+    saturating = config.get("loss", "non-saturating") == "minimax"  # minimax: log(1 - D(G(z)))
+    gan_step = make_step(generator, discriminator, opt_g, opt_d, saturating=saturating)
     ema = EMA(generator, decay=0.0)
     batches = real_batches(
         images, config["batch_size"], config["seed"], labels=labels if classes else None
@@ -372,9 +389,12 @@ def _train_and_select(step, batches, ema, discriminator, steps, seconds, config,
     import copy
     import time
 
-    from genlab import eval as judge_eval
+    from genlab.eval import mnist as judge_eval
 
     history, best, best_key = History(), None, None
+    n_select = config["select_samples"]
+    real_part = config.get("select_real_part", 0)
+    real_features = judge_eval.judge_features(judge_eval.real_digits(n_select, real_part))
     start = time.perf_counter()
     while (steps is None or history.steps < steps) and (
         seconds is None or time.perf_counter() - start < seconds
@@ -386,9 +406,9 @@ def _train_and_select(step, batches, ema, discriminator, steps, seconds, config,
             history.values.setdefault(name, []).extend(values)
         history.steps += part.steps
         snapshot = copy.deepcopy(ema.model).cpu().eval()
-        images = sample(snapshot, config["select_samples"], seed=config["select_seed"])
+        images = sample(snapshot, n_select, seed=config["select_seed"])
         coverage = judge_eval.class_coverage(images)
-        fd = judge_eval.fd_to_real(images)
+        fd = judge_eval.frechet_distance(judge_eval.judge_features(images), real_features)
         history.values.setdefault("select_fd", []).append(fd)
         history.values.setdefault("select_min_share", []).append(float(coverage.min()))
         key = (coverage.min() < 0.05, fd)  # covering every class first, then the lowest FD
@@ -418,4 +438,86 @@ def measure_generator(generator: nn.Module, n: int = 2000, seed: int = 1234) -> 
     if getattr(generator, "n_classes", 0):
         labels = balanced_labels(n, generator.n_classes)
         metrics["conditional_accuracy"] = round(judge_mnist.conditional_accuracy(images, labels), 4)
+    readable, unreadable = readable_coverage(images)
+    metrics["readable_coverage"] = [round(float(c), 4) for c in readable]
+    metrics["unreadable_share"] = round(unreadable, 4)
+    metrics["feature_diversity"] = round(feature_diversity(images), 3)
+    metrics["fd_over_floor_repeats"] = [round(r, 3) for r in fd_over_floor_repeats(generator, n, seed)]
     return metrics
+
+
+# --- Reading a generator's samples with the judge (chapter 3) ------------------------------
+
+
+def judge_read(images: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """What the MNIST judge reads in each image, and how sure it is: (class (N,), confidence (N,)).
+
+    The confidence is the judge's softmax probability of the class it reads (chapter 2).
+    Real test digits are read with confidence above ``READABLE`` = 0.9 almost always; an image
+    that is no digit at all still gets a class (the largest logit), but a low confidence.
+    """
+    from genlab.eval import mnist as judge_mnist
+
+    features = torch.from_numpy(judge_mnist.judge_features(images)).float()  # (N, 128)
+    with torch.no_grad():
+        probabilities = torch.softmax(judge_mnist.judge().head(features), dim=1)  # (N, 10)
+    confidence, classes = probabilities.max(dim=1)
+    return classes.numpy(), confidence.numpy()
+
+
+def readable_coverage(images: torch.Tensor, threshold: float = READABLE) -> tuple[np.ndarray, float]:
+    """Class coverage of the digits the judge reads with confidence >= ``threshold``.
+
+    Returns the share of all images read as each class 0..9 with that confidence, shape (10,),
+    and the share of *unreadable* images (confidence below the threshold); together they sum to 1.
+    """
+    classes, confidence = judge_read(images)
+    readable = confidence >= threshold
+    shares = np.bincount(classes[readable], minlength=10) / max(len(classes), 1)
+    return shares, float(1.0 - readable.mean())
+
+
+def feature_diversity(images: torch.Tensor, n: int = 500) -> float:
+    """Mean Euclidean distance between the judge features of two different images, over the first ``n``.
+
+    A collapsed generator, whose images all look alike to the judge, scores far below real digits.
+    """
+    from genlab.eval import mnist as judge_mnist
+
+    features = torch.from_numpy(judge_mnist.judge_features(images[:n]))  # (n, 128) float64
+    distances = torch.cdist(features, features)  # (n, n), zero on the diagonal
+    return float(distances.sum() / (len(features) * (len(features) - 1)))
+
+
+def nearest_neighbours(
+    images: torch.Tensor, reference: torch.Tensor, batch: int = 500
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """For each image, the Euclidean pixel distance to the nearest ``reference`` image, and its index.
+
+    Both are in [0, 1], shaped (N, 1, 28, 28) and (M, 1, 28, 28); returns (N,) distances, (N,) indices.
+    A generator that memorised its training set has distances near 0.
+    """
+    a, b = images.flatten(1).double(), reference.flatten(1).double()
+    distances, indices = [], []
+    for i in range(0, len(a), batch):
+        d, j = torch.cdist(a[i : i + batch], b).min(dim=1)
+        distances.append(d)
+        indices.append(j)
+    return torch.cat(distances).float(), torch.cat(indices)
+
+
+def fd_over_floor_repeats(generator: nn.Module, n: int = 2000, seed: int = 1234,
+                          repeats: int = 5) -> list[float]:
+    """FD / floor for ``repeats`` draws: draw r uses sample seed ``seed + r`` and real pools of seed r.
+
+    Draw 0 is the standard evaluation (``measure_generator``). The spread over draws shows how
+    much of a difference between two models is noise of the 2,000 samples and of the real pools.
+    A class-conditional generator gets balanced labels.
+    """
+    from genlab.eval import mnist as judge_mnist
+
+    ratios = []
+    for r in range(repeats):
+        images = sample(generator, n, seed=seed + r)
+        ratios.append(judge_mnist.fd_to_real(images, seed=r) / judge_mnist.fd_floor(n, seed=r))
+    return ratios
