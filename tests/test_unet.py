@@ -5,7 +5,7 @@ import torch
 
 from genlab.data.captions import encode_batch
 from genlab.models.text import TextEncoder
-from genlab.models.unet import UNet, timestep_embedding
+from genlab.models.unet import Attention, UNet, timestep_embedding
 
 
 @pytest.mark.parametrize("conditioning", ["tokens", "pooled", None])
@@ -22,8 +22,8 @@ def test_unet_output_shape_and_identity_start(conditioning, patch):
 
 def test_only_the_tokens_model_has_cross_attention():
     def cross(model: UNet) -> int:
-        return sum(1 for name, _ in model.named_modules() if name.endswith("cross_attn.0")
-                   and type(_).__name__ == "Attention")
+        return sum(1 for name, module in model.named_modules()
+                   if name.endswith("cross_attn.0") and isinstance(module, Attention))
     assert cross(UNet(channels=(16, 32), conditioning="tokens", text_dim=32)) > 0
     assert cross(UNet(channels=(16, 32), conditioning="pooled", text_dim=32)) == 0
 

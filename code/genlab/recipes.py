@@ -30,6 +30,16 @@ def recipe(name: str) -> Callable[[Callable[[], dict]], Callable[[], dict]]:
     return register
 
 
+def _prepare(cfg: dict) -> None:
+    """Set the recipe's CPU threads (small networks: fewest threads are fastest on a shared
+    CPU, see ``genlab.config.limit_threads``) and seed everything from ``cfg["seed"]``."""
+    from genlab import config
+
+    if config.device().type == "cpu":
+        torch.set_num_threads(cfg["cpu_threads"])
+    config.seed_everything(cfg["seed"])
+
+
 @recipe("mnist_judge")
 def mnist_judge() -> dict:
     """Chapter 2's small CNN, trained as the MNIST judge on whatever ``load_mnist`` gives."""
@@ -66,9 +76,7 @@ def _dcgan_recipe(name: str, cfg: dict) -> dict:
     from genlab.models import gan
 
     start = time.perf_counter()
-    if config.device().type == "cpu":  # small convolutions: one thread is fastest on a shared CPU
-        torch.set_num_threads(cfg["cpu_threads"])
-    config.seed_everything(cfg["seed"])
+    _prepare(cfg)
     images, labels = load_mnist("train")
     generator, _, history = gan.train_dcgan(
         images,
@@ -123,9 +131,7 @@ def _vae_recipe(name: str, cfg: dict) -> dict:
     from genlab.models import vae
 
     start = time.perf_counter()
-    if config.device().type == "cpu":  # small networks: one thread is fastest on a shared CPU
-        torch.set_num_threads(cfg["cpu_threads"])
-    config.seed_everything(cfg["seed"])
+    _prepare(cfg)
     images, _ = load_mnist("train")
     model, history = vae.train_vae(
         images, cfg, steps=cfg["steps"], seconds=cfg["seconds"], device=config.device()
@@ -182,9 +188,7 @@ def shapes_generator() -> dict:
 
     start = time.perf_counter()
     cfg = generator.GENERATOR_CONFIG
-    if config.device().type == "cpu":
-        torch.set_num_threads(cfg["cpu_threads"])
-    config.seed_everything(cfg["seed"])
+    _prepare(cfg)
     model, history, snapshot = generator.train_generator(
         cfg, steps=cfg["steps"], seconds=cfg["seconds"], device=config.device(),
         snapshot_at=cfg["ablation_steps"])
@@ -219,9 +223,7 @@ def shapes_ablation_pooled() -> dict:
     from genlab import config, generator
 
     cfg = generator.POOLED_CONFIG
-    if config.device().type == "cpu":
-        torch.set_num_threads(cfg["cpu_threads"])
-    config.seed_everything(cfg["seed"])
+    _prepare(cfg)
     model, history, _ = generator.train_generator(cfg, steps=cfg["steps"], device=config.device())
     return _save_ablation_arm("shapes_ablation_pooled", model, cfg, history.steps,
                               history.seconds, config.device())
