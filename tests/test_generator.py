@@ -62,12 +62,16 @@ def test_adherence_agrees_with_the_checkpoint_metadata(small_set_report):
         assert small_set_report[group]["colour"] >= recorded[group]["colour"] - 0.15
 
 
-@pytest.mark.xfail(strict=True, reason="issue 7 is open: the committed checkpoint was trained for "
-                   "2,009 steps on a shared CPU and is below the bars; retrain it with "
-                   "python -m genlab.recipes shapes_generator (strict: passing turns this red)")
-def test_adherence_meets_the_first_milestone_bars(small_set_report):
-    assert small_set_report["one object"]["whole prompt"] >= 0.90 - MARGIN
+@pytest.mark.xfail(strict=True, reason="issue 7 is open: the committed checkpoint (11,146 steps in "
+                   "3,400 s on 2 CPU threads) meets the one-object bar (below) but not this one: it "
+                   "draws the right kind of arrangement but does not bind each object's words to its "
+                   "place (strict: passing turns this red, so the marker is removed then)")
+def test_two_object_adherence_meets_the_first_milestone_bar(small_set_report):
     assert small_set_report["two objects"]["whole prompt"] >= 0.75 - MARGIN
+
+
+def test_one_object_adherence_meets_the_first_milestone_bar(small_set_report):
+    assert small_set_report["one object"]["whole prompt"] >= 0.90 - MARGIN
 
 
 def test_bad_prompts_and_empty_prompt(model):
@@ -97,3 +101,11 @@ def test_command_line_writes_a_grid(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "genlab.generate", "a red banana", "--n", "1"],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "vocabulary" in bad.stderr
+
+
+def test_learning_rate_schedule_warms_up_then_decays_to_its_final_fraction():
+    factors = [generator.lr_factor(i, warmup=10, total=100, final=0.1) for i in range(120)]
+    assert factors[0] == 0.1 and factors[9] == 1.0           # linear warm-up over 10 steps
+    assert all(a >= b for a, b in zip(factors[9:], factors[10:]))   # then never rises
+    assert abs(factors[55] - 0.55) < 1e-12                   # halfway down the cosine: the mean
+    assert factors[100] == factors[119] == 0.1               # held at the final fraction
