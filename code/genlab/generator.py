@@ -62,7 +62,7 @@ GENERATOR_CONFIG: dict = {
 # pooled prompt vector only; its recipe stops it at "ablation_steps".
 POOLED_CONFIG: dict = {**GENERATOR_CONFIG,
                        "unet": {**GENERATOR_CONFIG["unet"], "conditioning": "pooled"},
-                       "seconds": None}
+                       "seconds": None, "cpu_threads": 1}  # 1 thread: it can share the machine
 
 
 def build_generator(cfg: dict = GENERATOR_CONFIG) -> UNet:
