@@ -157,6 +157,30 @@ def vae_mnist() -> dict:
     return _vae_recipe("vae_mnist", vae.VAE_CONFIG)
 
 
+@recipe("ae2d_mnist")
+def ae2d_mnist() -> dict:
+    """Chapter 4's plain autoencoder with a 2-D code (sections 4.1-4.2), trained on the train split."""
+    import time
+
+    from genlab import checkpoints, config
+    from genlab.data.mnist import load_mnist
+    from genlab.eval.mnist import mnist_source
+    from genlab.models import vae
+
+    start = time.perf_counter()
+    cfg = vae.AE2D_CONFIG
+    _prepare(cfg)
+    images, _ = load_mnist("train")
+    model, history = vae.train_autoencoder(images, cfg, steps=cfg["steps"], seconds=cfg["seconds"],
+                                           device=config.device())
+    metrics = vae.measure_autoencoder(model)
+    metrics["mnist_source"] = mnist_source(len(images))
+    metrics["final_train_loss"] = round(history.final(), 3)
+    return checkpoints.save("ae2d_mnist", model.state_dict(), config_=cfg, steps=history.steps,
+                            wall_time_s=time.perf_counter() - start, metrics=metrics,
+                            device=config.device())
+
+
 @recipe("vae2d_mnist")
 def vae2d_mnist() -> dict:
     """Chapter 4's MLP VAE with a 2-D latent, for the latent map and the decoded manifold."""

@@ -14,6 +14,9 @@ weight beta on the KL term (beta-VAE, Higgins et al. 2017) the loss is
 
     loss = recon + beta * KL,    recon = -E_q[log p(x | z)] (one sample of z).
 
+- ``Autoencoder``, ``autoencoder_loss``, ``train_autoencoder``, ``measure_autoencoder``: the
+  plain autoencoder of chapter 4's first sections (recipe ``ae2d_mnist``), whose code space is
+  not generative.
 - ``MLPVAE``: dense encoder and decoder, any latent size (2 for the chapter's maps).
 - ``ConvVAE``: strided convolutions, configurable ``channels`` and ``latent_shape``:
   a flat latent such as (16,) for MNIST samples, or a spatial one such as (4, 8, 8)
@@ -37,7 +40,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from genlab.train import History, run
+from genlab.train import History, run, train
 
 # The recipes' settings; the chapter uses the same.
 VAE_CONFIG = {  # python -m genlab.recipes vae_mnist
@@ -68,6 +71,79 @@ VAE2D_CONFIG = {  # python -m genlab.recipes vae2d_mnist
     "eval_samples": 2000,
     "eval_seed": 1234,
 }
+AE2D_CONFIG = {  # python -m genlab.recipes ae2d_mnist: the autoencoder of chapter 4, sections 4.1-4.2
+    "latent_dim": 2,
+    "hidden": 512,
+    "lr": 1e-3,
+    "batch_size": 128,
+    "steps": 6000,
+    "seconds": 300,
+    "cpu_threads": 1,
+    "seed": 0,
+}
+
+
+class Autoencoder(nn.Module):
+    """A plain (deterministic) autoencoder for (N, 1, 28, 28) images, chapter 4:
+
+        encoder: x -> 784 -> hidden -> ReLU -> hidden -> ReLU -> k = z  (the code)
+        decoder: z -> hidden -> ReLU -> hidden -> ReLU -> 784 pixel logits -> (N, 1, 28, 28)
+    """
+
+    def __init__(self, k: int = 2, hidden: int = 512) -> None:
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(784, hidden), nn.ReLU(),
+                                     nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, k))
+        self.decoder = nn.Sequential(nn.Linear(k, hidden), nn.ReLU(), nn.Linear(hidden, hidden),
+                                     nn.ReLU(), nn.Linear(hidden, 784))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x)).view(-1, 1, 28, 28)
+
+
+def autoencoder_loss(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The reconstruction error in nats per image: binary cross-entropy between the pixels x in
+    [0, 1] and sigmoid(logits), summed over the 784 pixels and averaged over the images."""
+    return F.binary_cross_entropy_with_logits(model(x), x, reduction="sum") / len(x)
+
+
+def train_autoencoder(
+    images: torch.Tensor,
+    config: dict = AE2D_CONFIG,
+    steps: int | None = None,
+    seconds: float | None = None,
+    device: torch.device | str = "cpu",
+    progress: bool = True,
+) -> tuple[Autoencoder, History]:
+    """Train a fresh ``Autoencoder`` on ``images`` in [0, 1] with Adam, seeded from ``config``."""
+    torch.manual_seed(config["seed"])
+    model = Autoencoder(config["latent_dim"], config["hidden"]).to(device).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=config["lr"])
+    batches = image_batches(images, config["batch_size"], config["seed"])
+    history = train(model, lambda m, x: autoencoder_loss(m, x.to(device)), batches, optimizer,
+                    steps=steps, seconds=seconds, progress=progress)
+    return model.eval(), history
+
+
+def measure_autoencoder(model: nn.Module) -> dict:
+    """The test split's reconstruction error (nats per image) and the judge's class shares of
+    the reconstructed test digits: a decoder that can draw every digit has all ten near 0.1.
+    Measured on the CPU from the weights rounded to float16 as they are stored."""
+    from genlab.data.mnist import load_mnist
+    from genlab.eval import mnist as judge_mnist
+
+    model = model.cpu().eval()
+    model.load_state_dict({k: v.half().float() for k, v in model.state_dict().items()})
+    test_images, _ = load_mnist("test")
+    with torch.no_grad():
+        error = autoencoder_loss(model, test_images).item()
+        shares = judge_mnist.class_coverage(torch.sigmoid(model(test_images)))
+    return {
+        "test_recon_bce_nats_per_image": round(error, 3),
+        "reconstruction_class_shares": [round(float(v), 4) for v in shares],
+        "reconstruction_min_share": round(float(shares.min()), 4),
+        "test_split": f"test, {len(test_images)} digits",
+    }
 
 
 class MLPVAE(nn.Module):
