@@ -111,3 +111,26 @@ def test_pretrained_vae_covers_every_class_and_reconstructs_the_test_split(name)
     )
     bar = {"vae_mnist": 80.0, "vae2d_mnist": 150.0}[name]  # measured well below these (metadata)
     assert error["bce_nats_per_image"] < bar
+
+
+def test_pretrained_autoencoder_redraws_every_digit_of_the_test_split():
+    """ae2d_mnist (chapter 4.2): its reconstructions of the test digits cover every digit (>= 5%),
+    so the digits its random codes miss are missed by the code space, not by the decoder."""
+    meta = checkpoints.load_metadata("ae2d_mnist")
+    config, metrics = meta["config"], meta["metrics"]
+    model = vae.Autoencoder(config["latent_dim"], config["hidden"])
+    checkpoints.load_into(model, "ae2d_mnist")
+    measured = vae.measure_autoencoder(model)
+    assert measured["reconstruction_min_share"] >= 0.05, measured
+    assert measured["test_recon_bce_nats_per_image"] == pytest.approx(
+        metrics["test_recon_bce_nats_per_image"], abs=0.05)
+    assert np.allclose(measured["reconstruction_class_shares"], metrics["reconstruction_class_shares"],
+                       atol=0.005)
+
+
+def test_a_short_autoencoder_run_lowers_the_loss():
+    images = (torch.rand(256, 1, 28, 28, generator=torch.Generator().manual_seed(0)) > 0.8).float()
+    model, history = vae.train_autoencoder(images, {**vae.AE2D_CONFIG, "hidden": 64}, steps=60,
+                                           progress=False)
+    assert np.mean(history.losses[-10:]) < history.losses[0] - 50
+    assert not model.training
