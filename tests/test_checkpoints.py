@@ -47,6 +47,15 @@ def test_round_trip_keeps_weights_and_metadata(tmp_path):
     assert json.loads((tmp_path / "toy.json").read_text())["metrics"] == {"accuracy": 0.9}
 
 
+def test_round_as_stored_gives_exactly_the_weights_a_checkpoint_loads(tmp_path):
+    model, _ = saved(tmp_path)
+    fresh = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
+    checkpoints.load_into(fresh, "toy", folder=tmp_path)
+    assert checkpoints.round_as_stored(model) is model
+    for a, b in zip(model.state_dict().values(), fresh.state_dict().values(), strict=True):
+        assert a.dtype == b.dtype and torch.equal(a, b)      # the metrics' weights = the loaded ones
+
+
 def test_corrupt_checkpoint_is_refused_with_the_recipe_named(tmp_path):
     saved(tmp_path)
     path = tmp_path / "toy.pt"

@@ -112,6 +112,14 @@ def save(
     return meta
 
 
+def round_as_stored(model: torch.nn.Module) -> torch.nn.Module:
+    """Round the model's floating-point weights in place to float16 and back, as ``save`` stores
+    them, and return it: metrics measured afterwards are the ones the loaded checkpoint gives."""
+    model.load_state_dict({k: v.half().float() if v.is_floating_point() else v
+                           for k, v in model.state_dict().items()})
+    return model
+
+
 def load_metadata(name: str, folder: Path | None = None) -> dict:
     """The metadata of checkpoint NAME; a clear error names the recipe if it is missing."""
     _, meta_path = _paths(name, folder)

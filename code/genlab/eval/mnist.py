@@ -303,8 +303,7 @@ def measure_judge(model: SmallCNN) -> dict:
     test split's size, capped at half the reference pool (two disjoint sets must
     fit in it: 10,000 test digits online do not); the n used is ``fd_floor_n_test_n``.
     """
-    model = model.cpu().eval()
-    model.load_state_dict({k: v.half().float() for k, v in model.state_dict().items()})
+    model = checkpoints.round_as_stored(model.cpu().eval())
     train_images, _ = load_mnist("train")
     test_images, test_labels = load_mnist("test")
     test_features = judge_features(test_images, model)

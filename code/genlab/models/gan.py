@@ -40,6 +40,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from genlab import checkpoints
 from genlab.train import EMA, History, run
 
 Z_DIM = 64
@@ -430,9 +431,7 @@ def measure_generator(generator: nn.Module, n: int = 2000, seed: int = 1234) -> 
     """
     from genlab.eval import mnist as judge_mnist
 
-    generator = generator.cpu().eval()
-    generator.load_state_dict({k: v.half().float() if v.is_floating_point() else v
-                               for k, v in generator.state_dict().items()})
+    generator = checkpoints.round_as_stored(generator.cpu().eval())
     images = sample(generator, n, seed=seed)
     metrics = judge_mnist.sample_metrics(images, seed)
     if getattr(generator, "n_classes", 0):

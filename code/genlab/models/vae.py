@@ -40,6 +40,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from genlab import checkpoints
 from genlab.train import History, run, train
 
 # The recipes' settings; the chapter uses the same.
@@ -132,8 +133,7 @@ def measure_autoencoder(model: nn.Module) -> dict:
     from genlab.data.mnist import load_mnist
     from genlab.eval import mnist as judge_mnist
 
-    model = model.cpu().eval()
-    model.load_state_dict({k: v.half().float() for k, v in model.state_dict().items()})
+    model = checkpoints.round_as_stored(model.cpu().eval())
     test_images, _ = load_mnist("test")
     with torch.no_grad():
         error = autoencoder_loss(model, test_images).item()
@@ -425,10 +425,7 @@ def measure_vae(model: nn.Module, n: int = 2000, seed: int = 1234) -> dict:
     from genlab.data.mnist import load_mnist
     from genlab.eval import mnist as judge_mnist
 
-    model = model.cpu().eval()
-    model.load_state_dict(
-        {k: v.half().float() if v.is_floating_point() else v for k, v in model.state_dict().items()}
-    )
+    model = checkpoints.round_as_stored(model.cpu().eval())
     images = sample(model, n, seed=seed)
     test_images, _ = load_mnist("test")
     errors = reconstruction_error(model, test_images)
