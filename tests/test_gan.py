@@ -141,20 +141,39 @@ def test_minimax_option_of_train_dcgan():
     assert runs[0].values["loss_G"][0] > 0 > runs[1].values["loss_G"][0]  # -log D > 0 > log(1 - D)
 
 
-def test_pretrained_unconditional_dcgan_what_it_achieves():
-    """The unconditional checkpoint (chapter 3's headline), with its fixed seed: 9 of 10 digits at 5% or
-    more (the rarest, a 4, is at about 2%, below the course's bar), FD / floor about 26, a quarter unreadable."""
+def test_pretrained_unconditional_dcgan_covers_every_class():
+    """The unconditional checkpoint (chapter 3's headline, spectrally normalised D), with its fixed
+    seed: every digit at 5% or more of 2,000 samples (the course's bar), FD / floor about 16,
+    about a quarter unreadable."""
     from genlab.eval import class_coverage, fd_floor, fd_to_real
 
     meta = checkpoints.load_metadata("dcgan_uncond_mnist")
     config = meta["config"]
-    assert config["n_classes"] == 0
+    assert config["n_classes"] == 0 and config["spectral_norm"]
     generator = gan.DCGenerator(config["z_dim"], config["channels"])
     checkpoints.load_into(generator, "dcgan_uncond_mnist")
     images = gan.sample(generator, config["eval_samples"], seed=config["eval_seed"])
     coverage = class_coverage(images)
-    assert (coverage >= 0.05).sum() >= 9 and coverage.min() > 0.01, coverage
+    assert coverage.min() >= 0.05, coverage
     assert np.allclose(coverage, meta["metrics"]["class_coverage"], atol=0.005)
     ratio = fd_to_real(images) / fd_floor(len(images))
-    assert ratio < 30 and abs(ratio - meta["metrics"]["fd_over_floor"]) < 0.01
+    assert ratio < 20 and abs(ratio - meta["metrics"]["fd_over_floor"]) < 0.01
     assert gan.readable_coverage(images)[1] < 0.35
+
+
+def test_spectral_discriminator_divides_each_weight_by_its_largest_singular_value():
+    """``spectral=True``: no batch norm in D, and every layer's weight, reshaped to a matrix, has a
+    largest singular value of 1 once power iteration has run (a few training-mode forward passes)."""
+    torch.manual_seed(0)
+    generator, discriminator = gan.new_dcgan(channels=8, spectral=True)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in discriminator.modules())
+    x = torch.rand(16, 1, 28, 28)
+    for _ in range(30):  # each forward in training mode runs one step of power iteration
+        discriminator(x)
+    layers = [m for m in discriminator.modules() if torch.nn.utils.parametrize.is_parametrized(m)]
+    assert len(layers) == 3
+    for layer in layers:
+        sigma = torch.linalg.matrix_norm(layer.weight.detach().flatten(1), ord=2)
+        assert sigma == pytest.approx(1.0, abs=0.02)
+        raw = layer.parametrizations.weight.original.detach().flatten(1)
+        assert torch.linalg.matrix_norm(raw, ord=2) != pytest.approx(1.0, abs=0.02)  # really rescaled
