@@ -177,3 +177,18 @@ def test_spectral_discriminator_divides_each_weight_by_its_largest_singular_valu
         assert sigma == pytest.approx(1.0, abs=0.02)
         raw = layer.parametrizations.weight.original.detach().flatten(1)
         assert torch.linalg.matrix_norm(raw, ord=2) != pytest.approx(1.0, abs=0.02)  # really rescaled
+
+
+def test_batch_norm_comparison_checkpoint_misses_the_bar_it_is_shown_missing():
+    """``dcgan_uncond_bn_mnist`` (chapter 3's comparison, batch norm in D): its stored coverage is what
+    sampling it gives, and one digit is below 5%, which is what the chapter shows."""
+    from genlab.eval import class_coverage
+
+    meta = checkpoints.load_metadata("dcgan_uncond_bn_mnist")
+    config = meta["config"]
+    assert config["n_classes"] == 0 and not config["spectral_norm"]
+    generator = gan.DCGenerator(config["z_dim"], config["channels"])
+    checkpoints.load_into(generator, "dcgan_uncond_bn_mnist")
+    coverage = class_coverage(gan.sample(generator, config["eval_samples"], seed=config["eval_seed"]))
+    assert np.allclose(coverage, meta["metrics"]["class_coverage"], atol=0.005)
+    assert coverage.min() < 0.05

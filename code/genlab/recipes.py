@@ -122,6 +122,15 @@ def dcgan_uncond_mnist() -> dict:
     return _dcgan_recipe("dcgan_uncond_mnist", gan.DCGAN_UNCOND_CONFIG)
 
 
+@recipe("dcgan_uncond_bn_mnist")
+def dcgan_uncond_bn_mnist() -> dict:
+    """Chapter 3's comparison: the unconditional recipe with the batch-norm discriminator of §3.5
+    instead of the spectrally normalised one (what does spectral normalisation change?)."""
+    from genlab.models import gan
+
+    return _dcgan_recipe("dcgan_uncond_bn_mnist", gan.DCGAN_UNCOND_BN_CONFIG)
+
+
 def _vae_recipe(name: str, cfg: dict) -> dict:
     """Train the VAE of ``cfg`` (chapter 4) on the train split, judge 2,000 samples, save NAME."""
     import time
