@@ -106,3 +106,12 @@ def test_every_committed_checkpoint_loads_and_has_its_recipe():
         assert state and meta["recipe"] == name
         assert name in recipes.RECIPES, f"checkpoint {name} has no recipe"
         assert meta["size_bytes"] < 8 * 2**20
+
+
+def test_git_commit_names_the_commit_and_says_when_the_tree_differs():
+    """What a recipe records as its provenance: 40 hex digits, and a note when tracked files
+    have uncommitted changes (the weights then did not come from that commit alone)."""
+    import re
+
+    commit = checkpoints.git_commit()
+    assert commit == "unknown" or re.fullmatch(r"[0-9a-f]{40}( \(plus uncommitted changes\))?", commit)

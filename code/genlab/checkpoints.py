@@ -46,18 +46,20 @@ def sha256(path: Path) -> str:
 
 
 def git_commit() -> str:
-    """The current git commit of the repository, or 'unknown' outside a clone."""
+    """The current git commit of the repository, with " (plus uncommitted changes)" when
+    tracked files differ from it, or 'unknown' outside a clone."""
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", *args], cwd=config.repo_root(), capture_output=True,
+                              text=True, timeout=10)
+
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=config.repo_root(),
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
+        head, status = git("rev-parse", "HEAD"), git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    return out.stdout.strip() if out.returncode == 0 else "unknown"
+    if head.returncode != 0:
+        return "unknown"
+    dirty = status.returncode == 0 and status.stdout.strip() != ""
+    return head.stdout.strip() + (" (plus uncommitted changes)" if dirty else "")
 
 
 def device_name(device: torch.device | str) -> str:
