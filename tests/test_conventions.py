@@ -1,6 +1,7 @@
 """The book's own conventions (DESIGN §5), checked on every notebook of _toc.yml."""
 
 import json
+import math
 import re
 
 import pytest
@@ -139,6 +140,40 @@ def test_glued_names_are_all_defined(path):
     used = set(re.findall(r"\{glue:\w+\}`([\w-]+)", markdown))
     defined = set(re.findall(r"glue\(\s*[\"']([\w-]+)", code))
     assert used <= defined, f"{path.name}: glued but never computed: {sorted(used - defined)}"
+
+
+def glued_values(nb) -> dict[str, float]:
+    """The numbers a notebook glued, as stored in its outputs (already rounded by genlab.book.glue)."""
+    values = {}
+    for cell in code_cells(nb):
+        for out in cell.get("outputs", []):
+            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            data = out.get("data", {})
+            text = "".join(data.get("application/papermill.record/text/plain", data.get("text/plain", "")))
+            if name and re.fullmatch(r"-?[\d.]+(e-?\d+)?", text):
+                values[name] = float(text)
+    return values
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_glued_numbers_keep_every_digit_the_text_shows(path):
+    """glue(name, x, digits=N) keeps N significant digits; a text format such as ":.2f" must not
+    show more, or the page prints a rounded number padded with zeros (64.30 for 64.34)."""
+    nb = load(path)
+    code = "\n".join(source(c) for c in code_cells(nb))
+    digits = {name: int(n) if n else 6 for name, n in
+              re.findall(r"glue\(\s*[\"']([\w-]+)[\"'][^\n]*?(?:digits=(\d+))?\)\s*$", code, re.M)}
+    values = glued_values(nb)
+    markdown = "\n".join(source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    short = []
+    for name, decimals in re.findall(r"\{glue:text\}`([\w-]+):[,]?\.(\d+)[f%]`", markdown):
+        value = values.get(name)
+        if value is None or value == 0 or name not in digits:
+            continue
+        shown = int(decimals) + math.floor(math.log10(abs(value))) + 1  # significant digits shown
+        if shown > digits[name]:
+            short.append(f"{name} (digits={digits[name]}, shown {shown})")
+    assert not short, f"{path.name}: glued with fewer digits than the text shows: {sorted(set(short))}"
 
 
 def test_package_has_no_star_imports_and_documents_every_module():

@@ -157,10 +157,12 @@ class DCDiscriminator(nn.Module):
     With ``n_classes > 0`` the label enters as that many constant one-hot input channels.
 
     With ``spectral=True`` (the unconditional recipe) there is no batch norm; instead every
-    layer's weight matrix W is divided by its largest singular value, W / sigma(W), estimated
-    by one step of power iteration per training step (spectral normalisation, Miyato et al.
-    2018). Each layer then stretches no input difference by more than a factor 1, so D
-    changes smoothly with its input and cannot pin all its attention on a few modes.
+    layer's weight matrix W (a convolution's kernel as one row per output channel) is divided
+    by its largest singular value, W / sigma_max(W), estimated by one step of power iteration
+    per training step (spectral normalisation, Miyato et al. 2018). The dense layer then
+    stretches no input difference by more than a factor 1, each 4x4 stride-2 convolution by
+    at most 2 (every input pixel is in at most 2 x 2 patches), so D by at most 4: its verdict
+    changes gradually with its input (chapter 3, section 3.6).
     """
 
     def __init__(self, channels: int = 64, n_classes: int = 0, spectral: bool = False) -> None:
