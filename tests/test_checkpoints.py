@@ -109,8 +109,8 @@ def test_every_committed_checkpoint_loads_and_has_its_recipe():
 
 
 def test_git_commit_names_the_commit_and_says_when_the_tree_differs():
-    """What a recipe records as its provenance: 40 hex digits, and a note when tracked files
-    have uncommitted changes (the weights then did not come from that commit alone)."""
+    """What a recipe records as its provenance: 40 hex digits, and a note when the tracked files
+    have uncommitted changes in the package (the weights then did not come from that commit alone)."""
     import re
 
     commit = checkpoints.git_commit()

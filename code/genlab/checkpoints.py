@@ -46,14 +46,16 @@ def sha256(path: Path) -> str:
 
 
 def git_commit() -> str:
-    """The current git commit of the repository, with " (plus uncommitted changes)" when
-    tracked files differ from it, or 'unknown' outside a clone."""
+    """The current git commit of the repository, with " (plus uncommitted changes)" when the
+    code that trains (the package, its requirements) differs from it, or 'unknown' outside
+    a clone. Edits to the book's pages do not count: they cannot change a checkpoint."""
     def git(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["git", *args], cwd=config.repo_root(), capture_output=True,
                               text=True, timeout=10)
 
     try:
-        head, status = git("rev-parse", "HEAD"), git("status", "--porcelain", "--untracked-files=no")
+        head, status = git("rev-parse", "HEAD"), git("status", "--porcelain", "--untracked-files=no", "--",
+                                                      "code", "pyproject.toml", "requirements.txt")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     if head.returncode != 0:
