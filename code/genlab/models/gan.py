@@ -190,7 +190,7 @@ def dcgan_init(module: nn.Module) -> None:
     """DCGAN initialisation (Radford et al. 2016): weights ~ N(0, 0.02), batch-norm scales ~ N(1, 0.02).
 
     Spectrally normalised layers keep PyTorch's default initialisation: their weight is
-    rescaled to sigma(W) = 1 anyway."""
+    rescaled to sigma_max(W) = 1 anyway."""
     if nn.utils.parametrize.is_parametrized(module):
         return
     if isinstance(module, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
