@@ -222,16 +222,22 @@ def shapes_generator() -> dict:
     start = time.perf_counter()
     cfg = generator.GENERATOR_CONFIG
     _prepare(cfg)
-    model, history, snapshot = generator.train_generator(
+    model, history, snapshot, warmup = generator.train_generator(
         cfg, steps=cfg["steps"], seconds=cfg["seconds"], device=config.device(),
         snapshot_at=cfg["ablation_steps"])
+    warmup_seconds = warmup.seconds if warmup else 0.0
     train_seconds = history.seconds
     if snapshot is not None:
         _save_ablation_arm("shapes_ablation_tokens", snapshot, cfg, cfg["ablation_steps"],
-                           train_seconds * cfg["ablation_steps"] / history.steps, config.device())
+                           warmup_seconds + train_seconds * cfg["ablation_steps"] / history.steps,
+                           config.device())
     model = model.cpu()
     metrics = generator.evaluate_generator(model, cfg)
-    metrics["train_seconds"] = round(train_seconds, 1)
+    metrics["train_seconds"] = round(warmup_seconds + train_seconds, 1)
+    if warmup is not None:
+        metrics["text_warmup"] = {"steps": warmup.steps, "seconds": round(warmup.seconds, 1),
+                                  "thumbnail_loss_first_50": round(sum(warmup.losses[:50]) / 50, 4),
+                                  "thumbnail_loss_last_50": round(warmup.final(), 4)}
     metrics["final_loss"] = round(history.final(), 4)
     metrics["loss_every_100"] = [round(v, 4) for v in history.losses[::100]]
     return checkpoints.save("shapes_generator", model.state_dict(), config_=cfg,
@@ -257,10 +263,11 @@ def shapes_ablation_pooled() -> dict:
 
     cfg = generator.POOLED_CONFIG
     _prepare(cfg)
-    model, history, _ = generator.train_generator(cfg, steps=cfg["ablation_steps"],
-                                                  device=config.device())
+    model, history, _, warmup = generator.train_generator(cfg, steps=cfg["ablation_steps"],
+                                                          device=config.device())
     return _save_ablation_arm("shapes_ablation_pooled", model, cfg, history.steps,
-                              history.seconds, config.device())
+                              history.seconds + (warmup.seconds if warmup else 0.0),
+                              config.device())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,9 @@
 A prompt is a row of token ids (``genlab.data.captions.encode``). The encoder turns it into
 one vector per token and one pooled vector for the whole prompt:
 
-    h_0 = E[ids] + P                 (learned word embedding E, learned position embedding P)
+    h_0 = E[ids] + P                 (learned word embedding E, learned position embedding P,
+                                      both initialised N(0, 1): the same scale, so that word
+                                      order is not drowned out by the words themselves)
     h_l = TransformerLayer(h_{l-1})  (self-attention between the words, then an MLP; l = 1..L)
     pooled = sum_i m_i h_L,i / sum_i m_i   (mean over the real tokens, mask m_i = [id_i != PAD])
 
@@ -28,7 +30,7 @@ class TextEncoder(nn.Module):
         super().__init__()
         self.dim = dim
         self.embed = nn.Embedding(vocab_size, dim)
-        self.position = nn.Parameter(0.02 * torch.randn(max_tokens, dim))
+        self.position = nn.Parameter(torch.randn(max_tokens, dim))  # nn.Embedding's scale
         layer = nn.TransformerEncoderLayer(dim, heads, dim_feedforward=4 * dim, dropout=0.0,
                                            activation="gelu", batch_first=True, norm_first=True)
         self.layers = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)

@@ -15,6 +15,11 @@
   the pooled vector is added to the time embedding as well.
   ``"pooled"``: only the pooled prompt vector, added to the time embedding.
   ``None``: no prompt (an unconditional model).
+- **A thumbnail of the prompt** (``layout=True``): a small MLP reads the pooled prompt vector
+  and predicts an 8x8 thumbnail of the image, trained to match the average-pooled training
+  image (``genlab.generator``). The thumbnail, upsampled, is added to the stem's features, so
+  the network gets the prompt's layout, "red on top, blue below", as a picture. Where each
+  object goes is decided in the first steps from pure noise, where nothing in x_t can tell.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from torch import nn
 from genlab.models.text import TextEncoder
 
 GROUPS = 8  # GroupNorm groups in every block
+THUMBNAIL = 8  # side of the prompt's predicted thumbnail (layout=True)
 
 
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10_000.0) -> torch.Tensor:
@@ -130,11 +136,13 @@ class UNet(nn.Module):
     def __init__(self, image_channels: int = 3, image_size: int = 32,
                  channels: tuple[int, ...] = (32, 64, 128), blocks: int = 1,
                  attn_res: int = 8, cross_res: int = 16, conditioning: str | None = "tokens",
-                 patch: int = 1,
+                 patch: int = 1, layout: bool = False,
                  text_dim: int = 64, text_layers: int = 2, text_heads: int = 4) -> None:
         super().__init__()
         if conditioning not in ("tokens", "pooled", None):
             raise ValueError(f"conditioning must be 'tokens', 'pooled' or None, not {conditioning!r}")
+        if layout and not conditioning:
+            raise ValueError("layout=True needs a prompt: conditioning 'tokens' or 'pooled'")
         self.conditioning = conditioning
         emb_dim = 4 * channels[0]
         self.time_mlp = nn.Sequential(nn.Linear(channels[0], emb_dim), nn.SiLU(),
@@ -146,6 +154,12 @@ class UNet(nn.Module):
         self.stem = nn.Sequential(nn.PixelUnshuffle(patch),
                                   nn.Conv2d(image_channels * patch**2, channels[0], 3, padding=1))
         resolutions = [image_size // patch // 2**i for i in range(len(channels))]
+        # layout=True: pooled prompt -> thumbnail (B, C, 8, 8), added to the stem's features.
+        self.layout_head = (nn.Sequential(nn.Linear(text_dim, 4 * text_dim), nn.GELU(),
+                                          nn.Linear(4 * text_dim, image_channels * THUMBNAIL**2))
+                            if layout else None)
+        self.layout_in = (zero_init(nn.Conv2d(image_channels, channels[0], 3, padding=1))
+                          if layout else None)
 
         def level(c_in: int, c_out: int, res: int) -> Level:
             cross = text_dim if conditioning == "tokens" and res <= cross_res else None
@@ -174,6 +188,12 @@ class UNet(nn.Module):
         self.image_size = image_size
         self.image_channels = image_channels
 
+    def thumbnail(self, pooled: torch.Tensor) -> torch.Tensor:
+        """The predicted 8x8 thumbnail (B, C, 8, 8) of the image a pooled prompt (B, D) asks for."""
+        if self.layout_head is None:
+            raise ValueError("this UNet has no thumbnail head (build it with layout=True)")
+        return self.layout_head(pooled).unflatten(1, (self.image_channels, THUMBNAIL, THUMBNAIL))
+
     def forward(self, x: torch.Tensor, t: torch.Tensor,
                 ids: torch.Tensor | None = None) -> torch.Tensor:
         """x (B, C, H, W), t (B,) in [0, 1], ids (B, L) prompt tokens -> velocity (B, C, H, W)."""
@@ -186,6 +206,9 @@ class UNet(nn.Module):
             context, pooled, mask = self.text(ids)  # (B, L, D), (B, D), (B, L)
             emb = emb + self.pooled_proj(pooled)
         h = self.stem(x)
+        if self.layout_in is not None:
+            thumb = F.interpolate(self.thumbnail(pooled), size=h.shape[-2:], mode="nearest")
+            h = h + self.layout_in(thumb)
         skips = []
         for level, down in zip(self.down, self.downsample, strict=True):
             h = level(h, emb, context, mask)
