@@ -33,6 +33,29 @@ def test_unet_errors():
         UNet(conditioning="labels")
     with pytest.raises(ValueError, match="pass ids"):
         UNet(channels=(16, 32), text_dim=32)(torch.randn(1, 3, 32, 32), torch.rand(1))
+    with pytest.raises(ValueError, match="layout=True needs a prompt"):
+        UNet(channels=(16, 32), conditioning=None, layout=True)
+    with pytest.raises(ValueError, match="no thumbnail head"):
+        UNet(channels=(16, 32), text_dim=32).thumbnail(torch.randn(1, 32))
+
+
+def test_thumbnail_head_shape_and_zero_start():
+    """layout=True: the pooled prompt gives an 8x8 thumbnail; its way into the stem starts at
+    zero, so a fresh model's output does not depend on the head."""
+    torch.manual_seed(0)
+    model = UNet(channels=(16, 32, 32), patch=2, text_dim=32, text_layers=1, layout=True)
+    ids = encode_batch(["a red circle", "a blue square above a green cross"])
+    _, pooled, _ = model.text(ids)
+    assert model.thumbnail(pooled).shape == (2, 3, 8, 8)
+    assert torch.count_nonzero(model.layout_in.weight) == 0
+
+
+def test_position_embedding_has_the_words_scale():
+    """Positions start at N(0, 1), like nn.Embedding's words, so that word order is not
+    drowned out (at std 0.02 a swapped prompt pooled to cosine 0.9998 of the original)."""
+    torch.manual_seed(0)
+    enc = TextEncoder(dim=64, layers=1)
+    assert 0.8 < enc.position.std().item() < 1.2 and 0.8 < enc.embed.weight.std().item() < 1.2
 
 
 def test_timestep_embedding():
