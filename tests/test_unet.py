@@ -47,7 +47,15 @@ def test_thumbnail_head_shape_and_zero_start():
     ids = encode_batch(["a red circle", "a blue square above a green cross"])
     _, pooled, _ = model.text(ids)
     assert model.thumbnail(pooled).shape == (2, 3, 8, 8)
-    assert torch.count_nonzero(model.layout_in.weight) == 0
+    assert torch.count_nonzero(model.layout_in.weight) == torch.count_nonzero(model.layout_in.bias) == 0
+    for layer in model.down:                       # let the rest of the network respond at all
+        torch.nn.init.normal_(layer.blocks[0].conv2.weight, std=0.1)
+    torch.nn.init.normal_(model.head[2].weight, std=0.1)
+    x, t = torch.randn(2, 3, 32, 32), torch.rand(2)
+    with torch.no_grad():
+        before = model(x, t, ids)
+        model.layout_head[-1].bias.add_(1.0)       # a different thumbnail...
+        assert torch.equal(model(x, t, ids), before)   # ...changes nothing yet
 
 
 def test_position_embedding_has_the_words_scale():

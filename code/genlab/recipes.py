@@ -236,7 +236,8 @@ def shapes_generator() -> dict:
     metrics["train_seconds"] = round(warmup_seconds + train_seconds, 1)
     if warmup is not None:
         metrics["text_warmup"] = {"steps": warmup.steps, "seconds": round(warmup.seconds, 1),
-                                  "thumbnail_loss_first_50": round(sum(warmup.losses[:50]) / 50, 4),
+                                  "thumbnail_loss_first_50": round(sum(warmup.losses[:50])
+                                                                  / min(50, warmup.steps), 4),
                                   "thumbnail_loss_last_50": round(warmup.final(), 4)}
     metrics["final_loss"] = round(history.final(), 4)
     metrics["loss_every_100"] = [round(v, 4) for v in history.losses[::100]]
@@ -258,7 +259,7 @@ def shapes_ablation_tokens() -> dict:
 @recipe("shapes_ablation_pooled")
 def shapes_ablation_pooled() -> dict:
     """The other arm of chapter 11's ablation: the same run, for ``ablation_steps`` steps, with
-    the prompt given only as one pooled vector (no cross-attention)."""
+    the prompt given only as one pooled vector and its thumbnail (no cross-attention)."""
     from genlab import config, generator
 
     cfg = generator.POOLED_CONFIG

@@ -13,12 +13,15 @@
   ``"tokens"``: cross-attention from the image features (queries) to the per-token states
   of the text encoder (keys and values), softmax(Q K^T / sqrt(d)) V, at ``cross_res``;
   the pooled vector is added to the time embedding as well.
-  ``"pooled"``: only the pooled prompt vector, added to the time embedding.
+  ``"pooled"``: only the pooled prompt vector, added to the time embedding (and, with
+  ``layout=True``, the thumbnail below, which is made from it).
   ``None``: no prompt (an unconditional model).
 - **A thumbnail of the prompt** (``layout=True``): a small MLP reads the pooled prompt vector
   and predicts an 8x8 thumbnail of the image, trained to match the average-pooled training
-  image (``genlab.generator``). The thumbnail, upsampled, is added to the stem's features, so
-  the network gets the prompt's layout, "red on top, blue below", as a picture. Where each
+  image (``genlab.generator``). The thumbnail is upsampled (nearest neighbour) to the stem's
+  resolution and added through a zero-initialised 3x3 convolution,
+  h = stem(x) + Conv_0(up(thumbnail)), so the network gets the prompt's layout, "red on top,
+  blue below", as a picture. Where each
   object goes is decided in the first steps from pure noise, where nothing in x_t can tell.
 """
 
