@@ -11,8 +11,9 @@ The pieces, each from its own module and chapter:
 - ``genlab.eval.shapes``: the judge that measures prompt adherence;
 - ``thumbnail_loss`` and ``warm_up_text``: the prompt must also predict an 8x8 thumbnail of its
   image, first alone and then beside the velocity loss; the training loss is
-  || v_theta(x_t, t, c) - (x_1 - x_0) ||^2 + lambda || head(pooled(c)) - avgpool(x_1) ||^2. Without it the text encoder stayed
-  nearly a bag of words, and "a red circle above a blue square" came out swapped as often as not.
+  || v_theta(x_t, t, c) - (x_1 - x_0) ||^2 + lambda || head(pooled(c)) - avgpool(x_1) ||^2.
+  Without it the text encoder stayed nearly a bag of words, and "a red circle above a blue
+  square" came out swapped as often as not.
 
 ``train_generator`` is the recipe's training loop, ``measure_adherence`` its evaluation,
 ``load_generator`` and ``generate`` are what the book and the command line
@@ -120,15 +121,12 @@ def warm_up_text(net: UNet, batches: Callable[[], tuple[torch.Tensor, torch.Tens
     pool to almost the same vector. Predicting where the colours go forces the binding."""
     params = [*net.text.parameters(), *net.layout_head.parameters()]
     optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
-    start, losses = time.perf_counter(), []
-    for _ in range(steps):
-        x1, ids = (b.to(device) for b in batches())
-        loss = thumbnail_loss(net, x1, ids)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return train.History({"thumbnail": losses}, steps, time.perf_counter() - start)
+
+    def loss_fn(model: UNet, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        x1, ids = (b.to(device) for b in batch)
+        return thumbnail_loss(model, x1, ids)
+
+    return train.train(net, loss_fn, batches, optimizer, steps=steps, progress=False)
 
 
 def train_generator(cfg: dict = GENERATOR_CONFIG, steps: int | None = None,

@@ -21,8 +21,8 @@
   image (``genlab.generator``). The thumbnail is upsampled (nearest neighbour) to the stem's
   resolution and added through a zero-initialised 3x3 convolution,
   h = stem(x) + Conv_0(up(thumbnail)), so the network gets the prompt's layout, "red on top,
-  blue below", as a picture. Where each
-  object goes is decided in the first steps from pure noise, where nothing in x_t can tell.
+  blue below", as a picture. Where each object goes is decided in the first steps from pure
+  noise, where nothing in x_t can tell.
 """
 
 from __future__ import annotations
